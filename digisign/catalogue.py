@@ -98,9 +98,12 @@ def raise_for(endpoint: Endpoint, envelope: Envelope) -> None:
             (failed checks, not-found reason, balance, conflict) read off the answer.
     """
     row = lookup(endpoint, envelope.result)
-    if row is not None and row.error is None:
+    if row is None:
+        error: type[e.ApiError] = e.UnknownResult
+    elif row.error is None:
         return
-    error = row.error if row is not None else e.UnknownResult
+    else:
+        error = row.error
     error, details = _refine(error, endpoint, envelope)
     raise error(
         endpoint,
@@ -133,7 +136,13 @@ def _refine(
     if error is e.NotFound:
         return error, {"reason": not_found_reason(env.notif)}
     if error is e.InsufficientBalance:
-        balance = "document" if "dokumen" in notif else "signature" if "tandatangan" in notif else "unknown"
+        balance = (
+            "document"
+            if "dokumen" in notif
+            else "signature"
+            if "tandatangan" in notif
+            else "unknown"
+        )
         return error, {"balance": balance}
     return error, {}
 

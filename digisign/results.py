@@ -137,9 +137,7 @@ def registration_from(envelope: Envelope) -> Registration:
     else:
         kind = RegistrationKind.PRE_REGISTERED
     data = envelope.fields.get("data")
-    flags = (
-        {k: v for k, v in data.items() if isinstance(v, bool)} if isinstance(data, dict) else {}
-    )
+    flags = {k: v for k, v in data.items() if isinstance(v, bool)} if isinstance(data, dict) else {}
     return Registration(
         kind=kind,
         kode_user=envelope.text("kode_user"),

@@ -147,7 +147,10 @@ def test_links_with_backslashes_and_line_breaks_are_repaired() -> None:
 
 
 def test_sign_link_with_escaped_slash_and_spaces_is_repaired() -> None:
-    body = '{"JSONFile":{"result":"00", "link":"https://\\wv.tandatanganku.com\\/ signingpage.html?sgn=%2B6 MM"}}'
+    body = (
+        '{"JSONFile":{"result":"00", '
+        '"link":"https://\\wv.tandatanganku.com\\/ signingpage.html?sgn=%2B6 MM"}}'
+    )
     assert outcome(Endpoint.SIGN_LINK, body) == (
         "https://wv.tandatanganku.com/signingpage.html?sgn=%2B6MM"
     )
