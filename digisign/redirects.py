@@ -28,17 +28,16 @@ from collections.abc import Iterator
 from typing import Annotated, Any, TypeVar
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
-    StringConstraints,
     ValidationError,
 )
 
 from digisign.cipher import MAX_MSG_CHARS, RedirectCipher
 from digisign.errors import RedirectPayloadError
+from digisign.fields import DocumentId, Email, Nik
 
 MAX_PLAINTEXT_CHARS = MAX_MSG_CHARS
 """A plaintext can never be longer than the `msg` that carried it."""
@@ -56,13 +55,12 @@ class DocumentStatus(enum.StrEnum):
     WAITING = "waiting"
     """At least one signer has not signed yet."""
 
+    REJECTED = "rejected"
+    """A signer refused. Digisign's rejection redirect is not documented beyond its
+    notif; should it carry a status of its own, the rejection must still arrive."""
 
-def _plausible_email(value: str) -> str:
-    # Not RFC 5322: just enough to refuse garbage without echoing it back.
-    local, at, domain = value.partition("@")
-    if not at or not local or not domain or "@" in domain or any(c.isspace() for c in value):
-        raise ValueError("not a plausible e-mail address")
-    return value
+
+_REJECTED_STATUSES = frozenset({"rejected", "reject", "ditolak", "tolak", "declined"})
 
 
 def _document_status(value: object) -> object:
@@ -73,15 +71,10 @@ def _document_status(value: object) -> object:
             return DocumentStatus.COMPLETE
         if folded in (DocumentStatus.COMPLETE, DocumentStatus.WAITING):
             return DocumentStatus(folded)
-        raise ValueError("must be complete, completed or waiting")
+        if folded in _REJECTED_STATUSES:
+            return DocumentStatus.REJECTED
+        raise ValueError("must be complete, completed, waiting or a rejection")
     return value
-
-
-Email = Annotated[
-    str, StringConstraints(min_length=3, max_length=80), AfterValidator(_plausible_email)
-]
-Nik = Annotated[str, StringConstraints(pattern=r"^[0-9]{16}$")]
-DocumentId = Annotated[str, StringConstraints(min_length=1, max_length=20)]
 
 
 class _Redirect(BaseModel):

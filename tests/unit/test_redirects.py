@@ -104,15 +104,17 @@ def test_decodes_the_real_ciphertext_behind_the_documents_sign_example() -> None
         ("COMPLETE", DocumentStatus.COMPLETE),
         ("waiting", DocumentStatus.WAITING),
         ("Waiting", DocumentStatus.WAITING),
+        ("rejected", DocumentStatus.REJECTED),
+        ("Ditolak", DocumentStatus.REJECTED),
     ],
 )
-def test_status_document_complete_completed_and_waiting_are_understood(
+def test_status_document_complete_completed_waiting_and_rejected_are_understood(
     sent: str, status: DocumentStatus
 ) -> None:
     assert parse_sign_redirect(sign_with(status_document=sent)).status_document is status
 
 
-@pytest.mark.parametrize("sent", ["signed", "", "rejected", "complete!"])
+@pytest.mark.parametrize("sent", ["signed", "", "complete!", "waiting for"])
 def test_any_other_status_document_is_refused(sent: str) -> None:
     with pytest.raises(RedirectPayloadError, match="status_document"):
         parse_sign_redirect(sign_with(status_document=sent))
