@@ -153,12 +153,19 @@ class ApiError(DigisignError):
         *,
         info: str | None = None,
         ref_trx: str | None = None,
+        **details: object,
     ) -> None:
         self.endpoint = endpoint
         self.result = result
         self.notif = notif
         self.info = info
         self.ref_trx = ref_trx
+        # Subclasses declare their details (checks, reason, ...) as class attributes
+        # with defaults; only declared ones may be set.
+        for name, value in details.items():
+            if name.startswith("_") or not hasattr(type(self), name):
+                raise TypeError(f"{type(self).__name__} has no detail {name!r}")
+            setattr(self, name, value)
         super().__init__(self._message())
 
     def _message(self) -> str:
@@ -213,18 +220,7 @@ class VerificationFailed(ApiError):
         checks: which checks failed (NIK not found, name, birth date, selfie, face).
     """
 
-    def __init__(
-        self,
-        endpoint: Endpoint,
-        result: str,
-        notif: str = "",
-        *,
-        info: str | None = None,
-        ref_trx: str | None = None,
-        checks: frozenset[VerificationCheck] = frozenset(),
-    ) -> None:
-        self.checks = checks
-        super().__init__(endpoint, result, notif, info=info, ref_trx=ref_trx)
+    checks: frozenset[VerificationCheck] = frozenset()
 
     def _message(self) -> str:
         failed = ",".join(sorted(c.value for c in self.checks)) or "unspecified"
@@ -241,20 +237,8 @@ class AlreadyRegisteredElsewhere(ApiError):
             personal data: it is never part of the message.
     """
 
-    def __init__(
-        self,
-        endpoint: Endpoint,
-        result: str,
-        notif: str = "",
-        *,
-        info: str | None = None,
-        ref_trx: str | None = None,
-        conflict: str = "email",
-        email_registered: str | None = None,
-    ) -> None:
-        self.conflict = conflict
-        self.email_registered = email_registered
-        super().__init__(endpoint, result, notif, info=info, ref_trx=ref_trx)
+    conflict: str = "email"
+    email_registered: str | None = None
 
 
 class PhoneInUse(ApiError):
@@ -307,18 +291,7 @@ class NotFound(ApiError):
         reason: which of the `05` variants this is.
     """
 
-    def __init__(
-        self,
-        endpoint: Endpoint,
-        result: str,
-        notif: str = "",
-        *,
-        info: str | None = None,
-        ref_trx: str | None = None,
-        reason: NotFoundReason = NotFoundReason.UNKNOWN,
-    ) -> None:
-        self.reason = reason
-        super().__init__(endpoint, result, notif, info=info, ref_trx=ref_trx)
+    reason: NotFoundReason = NotFoundReason.UNKNOWN
 
     def _message(self) -> str:
         return f"{super()._message()} reason={self.reason.value}"
@@ -352,18 +325,7 @@ class InsufficientBalance(ApiError):
             `"verification_selfie"` or `"unknown"`.
     """
 
-    def __init__(
-        self,
-        endpoint: Endpoint,
-        result: str,
-        notif: str = "",
-        *,
-        info: str | None = None,
-        ref_trx: str | None = None,
-        balance: str = "unknown",
-    ) -> None:
-        self.balance = balance
-        super().__init__(endpoint, result, notif, info=info, ref_trx=ref_trx)
+    balance: str = "unknown"
 
 
 class RedirectNotConfigured(ApiError):

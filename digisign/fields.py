@@ -239,6 +239,8 @@ class _LenientEnum(enum.StrEnum):
         """The member ``value`` stands for, or None; subclasses widen what is accepted."""
         if isinstance(value, cls):
             return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # payment 3, document_type 2: numbers in, strings out
         if isinstance(value, str):
             for member in cls:
                 if member.value.casefold() == value.casefold():
@@ -418,12 +420,6 @@ class Payment(_LenientEnum):
     """The document owner pays once (Digisign's default)."""
 
     @classmethod
-    def _lookup(cls, value: object) -> _LenientEnum | None:
-        if isinstance(value, int) and not isinstance(value, bool):
-            value = str(value)
-        return super()._lookup(value)
-
-    @classmethod
     def _rule(cls) -> tuple[str, str]:
         return "payment", "payment must be 2 (per signature) or 3 (per document)"
 
@@ -439,12 +435,6 @@ class DocumentType(_LenientEnum):
     """Statements of or receipts for an amount over Rp 5 million."""
     DEBT_SETTLEMENT = "4b"
     """Settlements of a debt over Rp 5 million."""
-
-    @classmethod
-    def _lookup(cls, value: object) -> _LenientEnum | None:
-        if isinstance(value, int) and not isinstance(value, bool):
-            value = str(value)
-        return super()._lookup(value)
 
     @classmethod
     def _rule(cls) -> tuple[str, str]:

@@ -190,3 +190,8 @@ def test_any_json_shape_yields_an_outcome_or_a_library_error(
             link_from(endpoint, envelope)
     except e.DigisignError:
         pass
+
+
+def test_an_error_refuses_details_it_does_not_declare() -> None:
+    with pytest.raises(TypeError, match="reason"):
+        e.RetryLater(Endpoint.REGISTER, "91", reason=e.NotFoundReason.USER)
