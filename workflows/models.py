@@ -49,7 +49,8 @@ class SignerInput(Registrant):
 
     signatures: tuple[Signature, ...] = Field(min_length=1)
     signing_seq: SigningSeq | None = None
-    consent: Consent
+    consent: Consent | None = None
+    """None means the LOS recorded no consent: the lifecycle ends before registering."""
 
 
 class SigningPolicy(_Model):

@@ -112,7 +112,7 @@ class SigningWorkflow:
 
     async def _lifecycle(self) -> SigningOutcome:
         for signer in self._state.signers:
-            if not signer.input.consent.terms_version:
+            if signer.input.consent is None:
                 raise LifecycleEnded(
                     SigningOutcome(status=OutcomeStatus.CONSENT_MISSING, signer_index=signer.index)
                 )

@@ -69,9 +69,10 @@ class ScriptedDigisign:
         client: to signal the workflow as the gateway would.
         scripts: activity name → outcomes, used in order; when a script runs out,
             the default outcome of that activity is used.
-        humans: e-mail → what that person does with a link: "activate" (default for
-            activation), "sign" (default for signing), "reject", "ignore",
-            "expire" (the sign page reports an expired certificate).
+        humans: e-mail → what that person does: "sign" (default: activates, then
+            signs), "reject" (activates, then rejects), "no-sign" (activates, never
+            signs), "ignore" (does nothing), "expire" (activates; the first sign page
+            reports an expired certificate, then signs).
         extra_signals: e-mail → callables run after that signer's sign link is issued,
             to send duplicate or out-of-order signals.
     """
@@ -118,7 +119,7 @@ class ScriptedDigisign:
             data,
             ActivationLinkResult(link=f"https://digisign.test/activationpage.html?act={n}"),
         )
-        if outcome.link and self.humans.get(data.email, "activate") == "activate":
+        if outcome.link and self.humans.get(data.email, "sign") != "ignore":
             await self._signal(names.SIGNAL_ACTIVATED, ActivatedSignal(email=data.email))
         return outcome
 
