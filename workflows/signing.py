@@ -649,7 +649,9 @@ async def _all(coroutines: Iterable[Coroutine[Any, Any, None]]) -> None:
     tasks = [asyncio.create_task(c) for c in coroutines]
     try:
         await asyncio.gather(*tasks)
-    except BaseException:
+    except (Exception, asyncio.CancelledError):
+        # Not BaseException: GeneratorExit (the worker evicting this workflow from its
+        # cache) must pass straight through, without awaiting anything.
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -71,7 +71,8 @@ class ScriptedDigisign:
             the default outcome of that activity is used.
         humans: e-mail → what that person does: "sign" (default: activates, then
             signs), "reject" (activates, then rejects), "no-sign" (activates, never
-            signs), "ignore" (does nothing), "expire" (activates; the first sign page
+            signs), "ignore" (does nothing), "wait" (activates only when the test says so, then
+            signs), "expire" (activates; the first sign page
             reports an expired certificate, then signs).
         extra_signals: e-mail → callables run after that signer's sign link is issued,
             to send duplicate or out-of-order signals.
@@ -119,7 +120,7 @@ class ScriptedDigisign:
             data,
             ActivationLinkResult(link=f"https://digisign.test/activationpage.html?act={n}"),
         )
-        if outcome.link and self.humans.get(data.email, "sign") != "ignore":
+        if outcome.link and self.humans.get(data.email, "sign") not in ("ignore", "wait"):
             await self._signal(names.SIGNAL_ACTIVATED, ActivatedSignal(email=data.email))
         return outcome
 
@@ -149,7 +150,7 @@ class ScriptedDigisign:
             await self._signal(
                 names.SIGNAL_CERTIFICATE_EXPIRED, CertificateExpiredSignal(email=data.email)
             )
-        elif behaviour in ("sign", "expire", "reject"):
+        elif behaviour in ("sign", "wait", "expire", "reject"):
             await self._signal(
                 names.SIGNAL_SIGNED,
                 SignedSignal(
