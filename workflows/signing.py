@@ -444,6 +444,14 @@ class SigningWorkflow:
     def _refresh(self) -> None:
         """Keep search attributes and the UI's current details in step with the state."""
         state = self._state
+        if state.stage in (Stage.REGISTERING, Stage.AWAITING_ACTIVATION):
+            # Signers onboard in parallel: registering while anyone still registers.
+            stages = {s.stage for s in state.signers}
+            waiting = SignerStage.AWAITING_ACTIVATION in stages
+            registering = stages & {SignerStage.PENDING, SignerStage.REGISTERING}
+            state.stage = (
+                Stage.AWAITING_ACTIVATION if waiting and not registering else Stage.REGISTERING
+            )
         hashes = sorted({names.email_hash(s.email) for s in state.signers})
         shown = (state.stage, state.pending_signers, tuple(hashes))
         if shown != self._shown:
