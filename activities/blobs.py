@@ -31,6 +31,10 @@ class BlobError(Exception):
     """A blob cannot be read or written. The message names the reference, not the content."""
 
 
+class BlobRefused(BlobError):
+    """A reference this store will never serve (outside it, another scheme): not retried."""
+
+
 class BlobStore(Protocol):
     """Reads and writes blobs by reference."""
 
@@ -84,16 +88,16 @@ class FilesystemBlobStore:
     def _path(self, key: str) -> Path:
         path = (self._root / key).resolve()
         if not path.is_relative_to(self._root):
-            raise BlobError(f"blob key leaves the store: {key}")
+            raise BlobRefused(f"blob key leaves the store: {key}")
         return path
 
     def _path_of_ref(self, ref: str) -> Path:
         parts = urlsplit(ref)
         if parts.scheme != "file":
-            raise BlobError(f"filesystem store cannot read {parts.scheme}:// references")
+            raise BlobRefused(f"filesystem store cannot read {parts.scheme}:// references")
         path = Path(unquote(parts.path)).resolve()
         if not path.is_relative_to(self._root):
-            raise BlobError(f"blob outside the store: {ref}")
+            raise BlobRefused(f"blob outside the store: {ref}")
         return path
 
 

@@ -21,7 +21,7 @@ from typing import Any, ParamSpec, TypeVar
 from pydantic import BaseModel, ValidationError
 from temporalio.exceptions import ApplicationError
 
-from activities.blobs import BlobError
+from activities.blobs import BlobError, BlobRefused
 from digisign import errors as e
 
 P = ParamSpec("P")
@@ -67,7 +67,9 @@ def application_error(exc: e.DigisignError) -> ApplicationError:
         str(exc),
         details.model_dump(mode="json"),
         type=type(exc).__name__,
-        non_retryable=not exc.transient,
+        # `permanent`, not `not transient`: an HTTP 403/404 download (`HttpStatusError`)
+        # is an `UnexpectedResponse`, transient as a class, yet permanent as an answer.
+        non_retryable=exc.retry_later or exc.permanent,
     )
 
 
@@ -93,8 +95,11 @@ def translate_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]
                 non_retryable=True,
             ) from None
         except BlobError as exc:
-            # A missing photo may appear later (an upload in flight): retry.
-            raise ApplicationError(str(exc), type=BLOB_UNAVAILABLE) from None
+            # A missing photo may appear later (an upload in flight): retry. A reference
+            # the store refuses never will.
+            raise ApplicationError(
+                str(exc), type=BLOB_UNAVAILABLE, non_retryable=isinstance(exc, BlobRefused)
+            ) from None
 
     return wrapper
 

@@ -36,7 +36,7 @@ class LosActivities:
     async def notify(self, data: NotifyInput) -> None:
         """POST one event to the LOS callback URL.
 
-        A 4xx answer is final (the LOS refuses this event: retrying will not help);
+        A 3xx or 4xx answer is final (the LOS refuses this event: retrying will not help);
         network failures and 5xx answers are retried by the activity's policy.
         """
         body = data.model_dump_json(exclude={"url"}, exclude_none=True).encode()
@@ -52,7 +52,9 @@ class LosActivities:
             raise ApplicationError(
                 f"LOS unreachable ({exc.__class__.__name__})", type="LosUnreachable"
             ) from None
-        if 400 <= response.status_code < 500:
+        # A 3xx counts as a refusal too: redirects are not followed (the body carries
+        # a signed link for this host only), so the event was not delivered.
+        if 300 <= response.status_code < 500:
             raise ApplicationError(
                 f"LOS refused the {data.event} event with HTTP {response.status_code}",
                 type="LosRefused",
