@@ -1,0 +1,158 @@
+"""The composition root (cosmicpython's bootstrap): builds clients, converter and worker.
+
+Nothing else in signflow constructs a Temporal client, a Digisign client or a blob
+store from settings; they are built here and handed down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from temporalio.client import Client, TLSConfig
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.worker import Worker
+
+from activities.blobs import FilesystemBlobStore
+from activities.digisign import DigisignActivities
+from activities.los import LosActivities
+from digisign.client import DigisignClient, DigisignConfig
+from digisign.endpoints import Endpoint
+from workers.codec import EncryptionCodec, data_converter
+from workers.settings import Settings
+from workflows.signing import SigningWorkflow
+
+logger = logging.getLogger("signflow.worker")
+
+
+def codec(settings: Settings) -> EncryptionCodec:
+    """The payload codec: AES-GCM with the current key, older keys for reading."""
+    return EncryptionCodec(settings.encryption_key_bytes(), settings.encryption_key_id)
+
+
+def runtime(settings: Settings) -> Runtime | None:
+    """A Temporal runtime exporting Prometheus metrics, when a bind address is set."""
+    if settings.metrics_bind_address is None:
+        return None
+    return Runtime(
+        telemetry=TelemetryConfig(
+            metrics=PrometheusConfig(bind_address=settings.metrics_bind_address)
+        )
+    )
+
+
+async def connect(settings: Settings, *, temporal_runtime: Runtime | None = None) -> Client:
+    """A Temporal client with the pydantic converter and payload encryption."""
+    tls: TLSConfig | bool = False
+    if settings.temporal_tls:
+        tls = TLSConfig(
+            client_cert=settings.temporal_tls_cert.read_bytes()
+            if settings.temporal_tls_cert
+            else None,
+            client_private_key=(
+                settings.temporal_tls_key.read_bytes() if settings.temporal_tls_key else None
+            ),
+        )
+    api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
+    interceptors: list[Any] = []
+    if settings.otel_endpoint:
+        from temporalio.contrib.opentelemetry import TracingInterceptor
+
+        interceptors.append(TracingInterceptor())
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=data_converter(codec(settings)),
+        tls=tls if api_key is None else True,
+        api_key=api_key,
+        interceptors=interceptors,
+        runtime=temporal_runtime,
+    )
+
+
+def digisign_config(settings: Settings) -> DigisignConfig:
+    """Where and as whom the worker calls Digisign."""
+    return DigisignConfig(
+        base_url=settings.digisign_base_url,
+        token=settings.digisign_token.get_secret_value(),
+        userid=settings.digisign_userid,
+    )
+
+
+def digisign_metrics(temporal_runtime: Runtime | None) -> Callable[[Endpoint, str, float], None]:
+    """An observer counting Digisign calls by endpoint and result code."""
+    if temporal_runtime is None:
+        return lambda _endpoint, _label, _seconds: None
+    meter = temporal_runtime.metric_meter
+    calls = meter.create_counter("signflow_digisign_calls", "Digisign calls by endpoint and result")
+    latency = meter.create_histogram_timedelta(
+        "signflow_digisign_latency", "Digisign call latency", unit="ms"
+    )
+
+    def observe(endpoint: Endpoint, label: str, seconds: float) -> None:
+        attributes = {"endpoint": endpoint.name, "result": label}
+        calls.add(1, attributes)
+        latency.record(timedelta(seconds=seconds), attributes)
+
+    return observe
+
+
+def build_worker(
+    client: Client,
+    settings: Settings,
+    *,
+    http: httpx.AsyncClient,
+    temporal_runtime: Runtime | None = None,
+) -> Worker:
+    """The signing worker: the workflow and every activity, with their dependencies."""
+    digisign = DigisignClient(
+        digisign_config(settings), http=http, observer=digisign_metrics(temporal_runtime)
+    )
+    blobs = FilesystemBlobStore(settings.blob_root)
+    calls = DigisignActivities(digisign, blobs)
+    secret = settings.los_hmac_secret
+    los = LosActivities(http, secret.get_secret_value().encode() if secret else None)
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=[SigningWorkflow],
+        activities=[
+            calls.register,
+            calls.activation_link,
+            calls.change_contact,
+            calls.send_document,
+            calls.sign_link,
+            calls.download_signed,
+            los.notify,
+        ],
+        max_concurrent_activities=settings.max_concurrent_activities,
+        max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
+        graceful_shutdown_timeout=timedelta(seconds=settings.graceful_shutdown_seconds),
+    )
+
+
+async def run_worker(settings: Settings) -> None:
+    """Run the worker until SIGTERM or SIGINT, then shut down gracefully.
+
+    On shutdown the worker stops polling and gives in-flight activities
+    `graceful_shutdown_seconds` to finish; what does not finish is retried by another
+    worker (activities are idempotent or reconcile, see activities/digisign.py).
+    """
+    temporal_runtime = runtime(settings)
+    client = await connect(settings, temporal_runtime=temporal_runtime)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with httpx.AsyncClient() as http:
+        worker = build_worker(client, settings, http=http, temporal_runtime=temporal_runtime)
+        async with worker:
+            logger.info("worker running", extra={"task_queue": settings.task_queue})
+            await stop.wait()
+            logger.info("worker stopping: finishing in-flight activities")
+    logger.info("worker stopped")
