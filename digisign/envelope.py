@@ -61,7 +61,7 @@ class Envelope:
 
     def text(self, key: str) -> str | None:
         """A field as text, or None when absent, null or not a scalar."""
-        return _as_text(self.fields.get(key))
+        return as_text(self.fields.get(key))
 
 
 def read_envelope(endpoint: Endpoint, body: bytes | str) -> Envelope:
@@ -90,14 +90,14 @@ def read_envelope(endpoint: Endpoint, body: bytes | str) -> Envelope:
     if obj is None:
         raise UnexpectedResponse(endpoint, "body is not a JSON object")
     inner = _unwrap(obj)
-    result = _as_text(inner.get("result", inner.get("res")))
+    result = as_text(inner.get("result", inner.get("res")))
     if not result:
         raise UnexpectedResponse(endpoint, "answer has no result code")
     return Envelope(
         result=result.strip().upper(),
-        notif=_as_text(inner.get("notif")) or "",
-        info=_as_text(inner.get("info")),
-        ref_trx=_as_text(inner.get("refTrx", inner.get("reftrx"))),
+        notif=as_text(inner.get("notif")) or "",
+        info=as_text(inner.get("info")),
+        ref_trx=as_text(inner.get("refTrx", inner.get("reftrx"))),
         fields=inner,
     )
 
@@ -146,7 +146,8 @@ def _unwrap(obj: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
-def _as_text(value: Any) -> str | None:
+def as_text(value: Any) -> str | None:
+    """A JSON value as text, or None for absent, null, objects and arrays."""
     if value is None or isinstance(value, dict | list):
         return None
     if isinstance(value, bool):

@@ -86,8 +86,6 @@ SIGNATURE_METERAI_OVERLAP_INFO: Final = (
     "Lokasi tanda tangan dan e-meterai sebaiknya diposisikan secara berdampingan dan tidak "
     "tumpang tindih"
 )
-SIGNER_NOT_FOUND: Final = "user tidak ditemukan"  # sandbox (the genSignPage text)
-SIGNER_NOT_ACTIVATED: Final = "user belum melakukan aktivasi"  # sandbox (the genSignPage text)
 CERTIFICATE_INVALID: Final = "Sertifikat elektronik penandatangan tidak berlaku"  # sandbox
 CERTIFICATE_EXPIRED_INFO: Final = (
     "Sertifikat elektronik penandatangan sudah habis masa berlakunya, silahkan melakukan "

@@ -33,7 +33,7 @@ from starlette.routing import Route
 
 from digisign.endpoints import Endpoint
 from sandbox import html, notifs
-from sandbox.api.links import ACTIVATION_PAGE, SIGN_PAGE, VIEW_PAGE
+from sandbox.api.links import ACTIVATION_PAGE, PREREGISTRATION_PAGE, SIGN_PAGE, VIEW_PAGE
 from sandbox.api.register import CERTIFICATE_VALIDITY_S
 from sandbox.context import Sandbox, sandbox_of
 from sandbox.delivery import redirect_url, resolve
@@ -229,6 +229,6 @@ ROUTES = [
     Route(SIGN_PAGE, signing_page, methods=["GET", "POST"]),
     Route(VIEW_PAGE, view_page, methods=["GET"]),
     Route("/document.pdf", document_pdf, methods=["GET"]),
-    Route("/preregistration.html", preregistration_page, methods=["GET"]),
+    Route(PREREGISTRATION_PAGE, preregistration_page, methods=["GET"]),
 ]
 """The web pages' routes."""

@@ -18,6 +18,8 @@ Registration answers carry ``refTrx`` (``REGD`` + time), errors included.
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,10 +30,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from digisign.endpoints import Endpoint
+from digisign.envelope import as_text
 from sandbox import notifs
 from sandbox.clock import ref_trx
 from sandbox.config import PartnerConfig
 from sandbox.context import Sandbox, sandbox_of
+
+logger = logging.getLogger("sandbox.api")
 
 MAX_FORM_PARTS = 32
 """More parts than any Digisign request has; guards the parser, not the protocol."""
@@ -72,15 +77,6 @@ class Call:
     def answer(self, body: dict[str, Any]) -> Response:
         """Answer with ``body`` inside ``JSONFile`` (and this call's ``refTrx``)."""
         return reply(body, ref=self.ref_trx)
-
-
-def as_text(value: Any) -> str | None:
-    """A JSON value as text, or None for absent, null, objects and arrays."""
-    if value is None or isinstance(value, dict | list):
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def as_flag(value: Any) -> bool:
@@ -154,6 +150,32 @@ async def read_call(request: Request, endpoint: Endpoint) -> Call | Response:
         ref_trx=ref,
         public_base=sandbox.public_base(request),
     )
+
+
+Work = Callable[[Call], dict[str, Any] | Awaitable[dict[str, Any]]]
+"""An endpoint's own checks and effects: the ``JSONFile`` body to answer (sync or async)."""
+
+
+async def handle(request: Request, endpoint: Endpoint, work: Work) -> Response:
+    """Answer a JSON endpoint: the common checks, then ``work``; the result code is logged.
+
+    Args:
+        request: the API request.
+        endpoint: which API it is.
+        work: what the endpoint does with a `Call` that passed the common checks.
+
+    Returns:
+        The common checks' answer, or ``work``'s body inside ``JSONFile``.
+    """
+    call = await read_call(request, endpoint)
+    if isinstance(call, Response):
+        return call
+    outcome = work(call)
+    body = outcome if isinstance(outcome, dict) else await outcome
+    # UPDATE-EP's failure answer says "res" where every other answer says "result".
+    code = body.get("result", body.get("res"))
+    logger.info("%s by %s -> %s", endpoint.name, call.partner.userid, code)
+    return call.answer(body)
 
 
 def _bearer_token(header: str) -> str:

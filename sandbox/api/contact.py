@@ -9,7 +9,6 @@ which Digisign writes with ``res`` instead of ``result``). Then ``00``.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from starlette.requests import Request
@@ -17,25 +16,16 @@ from starlette.responses import Response
 
 from digisign.endpoints import Endpoint
 from sandbox import notifs
-from sandbox.api.common import Call, read_call
+from sandbox.api.common import Call, handle
 from sandbox.api.register_rules import check_phone, valid_email
 from sandbox.store import phone_key
-
-logger = logging.getLogger("sandbox.api.contact")
 
 _FAILED: dict[str, Any] = {"res": "06", "notif": notifs.UPDATE_FAILED}
 
 
 async def update_contact(request: Request) -> Response:
     """``POST /UPDATE-EP.html``."""
-    call = await read_call(request, Endpoint.UPDATE_CONTACT)
-    if isinstance(call, Response):
-        return call
-    body = _update(call)
-    logger.info(
-        "UPDATE_CONTACT by %s -> %s", call.partner.userid, body.get("result", body.get("res"))
-    )
-    return call.answer(body)
+    return await handle(request, Endpoint.UPDATE_CONTACT, _update)
 
 
 def _update(call: Call) -> dict[str, Any]:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import base64
 import logging
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from digisign.endpoints import Endpoint
 from sandbox import notifs
-from sandbox.api.common import Call, read_call
+from sandbox.api.common import Call, handle, read_call
 
 logger = logging.getLogger("sandbox.api.downloads")
 
@@ -48,16 +49,13 @@ async def download(request: Request) -> Response:
 
 async def download_base64(request: Request) -> Response:
     """``POST /DWMITRA64.html``."""
-    call = await read_call(request, Endpoint.DOWNLOAD_BASE64)
-    if isinstance(call, Response):
-        return call
+    return await handle(request, Endpoint.DOWNLOAD_BASE64, _download_base64)
+
+
+def _download_base64(call: Call) -> dict[str, Any]:
     content, foreign = _lookup(call)
-    if content is None:
-        if foreign:
-            body = {"result": "12", "notif": notifs.DOCUMENT_OF_OTHER_PARTNER}
-        else:
-            body = {"result": "05", "notif": notifs.FILE_NOT_FOUND}
-    else:
-        body = {"result": "00", "file": base64.b64encode(content).decode("ascii")}
-    logger.info("DOWNLOAD_BASE64 by %s -> %s", call.partner.userid, body["result"])
-    return call.answer(body)
+    if content is not None:
+        return {"result": "00", "file": base64.b64encode(content).decode("ascii")}
+    if foreign:
+        return {"result": "12", "notif": notifs.DOCUMENT_OF_OTHER_PARTNER}
+    return {"result": "05", "notif": notifs.FILE_NOT_FOUND}

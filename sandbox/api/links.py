@@ -8,7 +8,6 @@ base64 and URL-encoded in the link, like Digisign's (``%2B``, ``%2F``, ``%3D``).
 from __future__ import annotations
 
 import base64
-import logging
 import secrets
 from typing import Any
 from urllib.parse import quote
@@ -18,10 +17,8 @@ from starlette.responses import Response
 
 from digisign.endpoints import Endpoint
 from sandbox import notifs
-from sandbox.api.common import Call, read_call
+from sandbox.api.common import Call, handle
 from sandbox.config import EarlySignLinks
-
-logger = logging.getLogger("sandbox.api.links")
 
 ACTIVATION_TTL_S = 7 * 60
 SIGN_TTL_S = 20 * 60
@@ -29,11 +26,12 @@ SIGN_TTL_S = 20 * 60
 ACTIVATION_PAGE = "/activationpage.html"
 SIGN_PAGE = "/signingpage.html"
 VIEW_PAGE = "/viewpage.html"
+PREREGISTRATION_PAGE = "/preregistration.html"
 
 
-def new_token() -> str:
-    """A fresh, unguessable link token (base64 of 48 random bytes)."""
-    return base64.b64encode(secrets.token_bytes(48)).decode("ascii")
+def new_token(size: int = 48) -> str:
+    """A fresh, unguessable link token: base64 of ``size`` random bytes."""
+    return base64.b64encode(secrets.token_bytes(size)).decode("ascii")
 
 
 def page_link(base: str, page: str, parameter: str, token: str) -> str:
@@ -43,12 +41,7 @@ def page_link(base: str, page: str, parameter: str, token: str) -> str:
 
 async def activation_link(request: Request) -> Response:
     """``POST /gen/genACTPage.html``."""
-    call = await read_call(request, Endpoint.ACTIVATION_LINK)
-    if isinstance(call, Response):
-        return call
-    body = _activation_link(call)
-    logger.info("ACTIVATION_LINK by %s -> %s", call.partner.userid, body["result"])
-    return call.answer(body)
+    return await handle(request, Endpoint.ACTIVATION_LINK, _activation_link)
 
 
 def _activation_link(call: Call) -> dict[str, Any]:
@@ -76,12 +69,7 @@ def _activation_link(call: Call) -> dict[str, Any]:
 
 async def sign_link(request: Request) -> Response:
     """``POST /gen/genSignPage.html``."""
-    call = await read_call(request, Endpoint.SIGN_LINK)
-    if isinstance(call, Response):
-        return call
-    body = _sign_link(call)
-    logger.info("SIGN_LINK by %s -> %s", call.partner.userid, body["result"])
-    return call.answer(body)
+    return await handle(request, Endpoint.SIGN_LINK, _sign_link)
 
 
 def _not_found(notif: str) -> dict[str, Any]:

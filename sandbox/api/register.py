@@ -29,24 +29,19 @@ activation window closed is forgotten, as Digisign deletes it.
 
 from __future__ import annotations
 
-import base64
-import logging
-import secrets
 from typing import Any
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from digisign.endpoints import Endpoint
 from sandbox import identity, notifs
-from sandbox.api.common import Call, read_call
+from sandbox.api.common import Call, handle
+from sandbox.api.links import PREREGISTRATION_PAGE, new_token, page_link
 from sandbox.api.register_rules import check_birth_date, check_fields, check_photos
 from sandbox.clock import format_wib, wib
 from sandbox.config import BalanceKind, IdentityCheck
 from sandbox.store import CertificateState, NewUser, Tx, User
-
-logger = logging.getLogger("sandbox.api.register")
 
 MAX_FAILED_CHECKS = 3
 """More failed identity checks than this for a partner+NIK+e-mail answer ``20``."""
@@ -58,12 +53,7 @@ _FIELDS = ("tgl_lahir", "tlp", "idktp", "nama", "email", "jenis_kelamin", "tmp_l
 
 async def register(request: Request) -> Response:
     """``POST /REG-MITRA.html``."""
-    call = await read_call(request, Endpoint.REGISTER)
-    if isinstance(call, Response):
-        return call
-    body = _register(call)
-    logger.info("REGISTER by %s -> %s", call.partner.userid, body["result"])
-    return call.answer(body)
+    return await handle(request, Endpoint.REGISTER, _register)
 
 
 def _register(call: Call) -> dict[str, Any]:
@@ -133,14 +123,15 @@ def _known_or_new(call: Call, tx: Tx, fields: dict[str, str | None]) -> dict[str
         ),
         now=call.now,
     )
-    token = base64.b64encode(secrets.token_bytes(16)).decode("ascii")
+    # Not a session: Digisign's page only says "check your e-mail". 16 bytes, as its tokens.
+    token = new_token(16)
     return {
         "data": dict(identity.ALL_PASSED),
         "kode_user": kode_user,
         "expired_aktifasi": format_wib(call.now + ACTIVATION_WINDOW_S),
         "result": "00",
         "notif": notifs.REGISTERED,
-        "info": f"{call.public_base}/preregistration.html?preregister={quote(token, safe='')}",
+        "info": page_link(call.public_base, PREREGISTRATION_PAGE, "preregister", token),
     }
 
 

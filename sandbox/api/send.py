@@ -27,7 +27,7 @@ from starlette.responses import Response
 
 from digisign.endpoints import Endpoint
 from sandbox import notifs, pdf
-from sandbox.api.common import Call, read_call
+from sandbox.api.common import Call, handle
 from sandbox.api.send_rules import (
     Box,
     Refused,
@@ -48,15 +48,14 @@ PDF_MAGIC_WINDOW = 1024
 
 async def send_document(request: Request) -> Response:
     """``POST /SendDocMitraAT.html``."""
-    call = await read_call(request, Endpoint.SEND_DOCUMENT)
-    if isinstance(call, Response):
-        return call
+    return await handle(request, Endpoint.SEND_DOCUMENT, _send_or_refuse)
+
+
+async def _send_or_refuse(call: Call) -> dict[str, Any]:
     try:
-        body = await _send(call)
+        return await _send(call)
     except Refused as refused:
-        body = refused.body
-    logger.info("SEND_DOCUMENT by %s -> %s", call.partner.userid, body["result"])
-    return call.answer(body)
+        return refused.body
 
 
 async def _send(call: Call) -> dict[str, Any]:
@@ -129,10 +128,11 @@ def _stamp_meterai(upload: bytes, stamps: list[Box]) -> bytes:
 def _check_signers(tx: Tx, signers: list[NewSigner], now: float) -> None:
     for signer in signers:
         user = tx.users.by_email(signer.email)
+        # Digisign never published these two answers: the sandbox gives genSignPage's.
         if user is None:
-            raise Refused("05", notifs.SIGNER_NOT_FOUND)
+            raise Refused("05", notifs.USER_NOT_FOUND)
         if not user.active:
-            raise Refused("05", notifs.SIGNER_NOT_ACTIVATED)
+            raise Refused("05", notifs.USER_NOT_ACTIVATED)
         state = user.certificate(now)
         if state is CertificateState.EXPIRED:
             raise Refused("15", notifs.CERTIFICATE_INVALID, info=notifs.CERTIFICATE_EXPIRED_INFO)

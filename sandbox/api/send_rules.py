@@ -6,8 +6,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from digisign.envelope import as_text
 from sandbox import notifs
-from sandbox.api.common import as_text
 from sandbox.store import NewSigner, Viewer
 
 SIGNATURE_TYPE_PREFIXES = ("ttd", "prf", "app", "sgl", "mtr")

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sandbox.config import BalanceKind
+from sandbox.store.rows import from_row
 
 
 @dataclass(frozen=True)
@@ -91,14 +92,4 @@ class AccountQueries:
             rows = self._conn.execute(
                 "SELECT * FROM ledger WHERE partner = ? ORDER BY id", (partner,)
             )
-        return [
-            LedgerEntry(
-                id=row["id"],
-                at=row["at"],
-                partner=row["partner"],
-                kind=row["kind"],
-                amount=row["amount"],
-                reference=row["reference"],
-            )
-            for row in rows
-        ]
+        return [from_row(LedgerEntry, row) for row in rows]

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sandbox.store.rows import Document, Signer, Viewer
+from sandbox.store.rows import Document, Signer, Viewer, from_row
 
 
 @dataclass(frozen=True)
@@ -62,19 +62,13 @@ class DocumentQueries:
             "SELECT email, name FROM viewers WHERE document_id = ? ORDER BY email",
             (document_id,),
         )
-        return Document(
-            document_id=row["document_id"],
-            partner=row["partner"],
-            uploaded_sha256=row["uploaded_sha256"],
-            pages=row["pages"],
-            payment=row["payment"],
-            sequence_option=bool(row["sequence_option"]),
-            meterai_count=row["meterai_count"],
-            status=row["status"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            signers=tuple(Signer.from_row(s) for s in signers),
-            viewers=tuple(Viewer(email=v["email"], name=v["name"]) for v in viewers),
+        return from_row(
+            Document,
+            row,
+            signers=tuple(
+                from_row(Signer, s, box=(s["llx"], s["lly"], s["urx"], s["ury"])) for s in signers
+            ),
+            viewers=tuple(from_row(Viewer, v) for v in viewers),
         )
 
     def ids(self) -> list[str]:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import enum
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar
+
+Row = TypeVar("Row")
 
 
 class CertificateState(enum.StrEnum):
@@ -52,27 +55,6 @@ class User:
             return CertificateState.EXPIRED
         return CertificateState.VALID
 
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> User:
-        """Read a ``users`` row."""
-        return cls(
-            kode_user=row["kode_user"],
-            email=row["email"],
-            nik=row["nik"],
-            phone=row["phone"],
-            name=row["name"],
-            birth_date=row["birth_date"],
-            partner=row["partner"],
-            redirect=bool(row["redirect"]),
-            status=row["status"],
-            registered_at=row["registered_at"],
-            activation_expires_at=row["activation_expires_at"],
-            activated_at=row["activated_at"],
-            cert_expires_at=row["cert_expires_at"],
-            cert_revoked=bool(row["cert_revoked"]),
-            blocked=bool(row["blocked"]),
-        )
-
 
 @dataclass(frozen=True)
 class Signer:
@@ -88,22 +70,6 @@ class Signer:
     signing_seq: int | None
     status: str
     acted_at: float | None
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Signer:
-        """Read a ``signers`` row."""
-        return cls(
-            position=row["position"],
-            email=row["email"],
-            name=row["name"],
-            user_type=row["user_type"],
-            page=row["page"],
-            box=(row["llx"], row["lly"], row["urx"], row["ury"]),
-            visible=bool(row["visible"]),
-            signing_seq=row["signing_seq"],
-            status=row["status"],
-            acted_at=row["acted_at"],
-        )
 
 
 @dataclass(frozen=True)
@@ -174,16 +140,21 @@ class Session:
     expires_at: float
     used_at: float | None
 
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Session:
-        """Read a ``sessions`` row."""
-        return cls(
-            kind=row["kind"],
-            partner=row["partner"],
-            kode_user=row["kode_user"],
-            document_id=row["document_id"],
-            email=row["email"],
-            created_at=row["created_at"],
-            expires_at=row["expires_at"],
-            used_at=row["used_at"],
-        )
+
+def from_row(cls: type[Row], row: sqlite3.Row, **given: Any) -> Row:
+    """Read a row into a dataclass whose fields are named like the row's columns.
+
+    Args:
+        cls: a frozen dataclass of this module (or `sandbox.store.LedgerEntry`).
+        row: the row; SQLite's 0 and 1 become False and True for ``bool`` fields.
+        **given: fields that are not plain columns (a ``box`` of four, child rows).
+
+    Returns:
+        The snapshot.
+    """
+    values = dict(given)
+    for column in fields(cls):  # type: ignore[arg-type]
+        if column.name not in values:
+            value = row[column.name]
+            values[column.name] = bool(value) if column.type in ("bool", bool) else value
+    return cls(**values)

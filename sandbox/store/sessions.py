@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 
-from sandbox.store.rows import Session
+from sandbox.store.rows import Session, from_row
 
 
 def token_hash(token: str) -> str:
@@ -48,7 +48,7 @@ class SessionQueries:
         row = self._conn.execute(
             "SELECT * FROM sessions WHERE token_hash = ? AND kind = ?", (token_hash(token), kind)
         ).fetchone()
-        return Session.from_row(row) if row else None
+        return from_row(Session, row) if row else None
 
     def use(self, token: str, *, now: float) -> bool:
         """Mark the session used; False if it was already used (someone else won)."""

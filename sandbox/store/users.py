@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from sandbox.store.rows import User
+from sandbox.store.rows import User, from_row
 
 
 def phone_key(phone: str) -> str:
@@ -57,7 +57,7 @@ class UserQueries:
     def all(self) -> list[User]:
         """Every user, oldest first."""
         rows = self._conn.execute("SELECT * FROM users ORDER BY registered_at, kode_user")
-        return [User.from_row(row) for row in rows]
+        return [from_row(User, row) for row in rows]
 
     def insert(self, user: NewUser) -> None:
         """Store a newly pre-registered (not yet activated) user."""
@@ -161,4 +161,4 @@ class UserQueries:
 
     def _one(self, sql: str, params: tuple[object, ...]) -> User | None:
         row = self._conn.execute(sql, params).fetchone()
-        return User.from_row(row) if row else None
+        return from_row(User, row) if row else None

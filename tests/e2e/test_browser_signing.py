@@ -21,7 +21,8 @@ from digisign.cipher import RedirectCipher
 from digisign.client import DigisignClient
 from digisign.redirects import DocumentStatus, parse_activation_redirect, parse_sign_redirect
 from digisign.requests import DownloadRequest
-from sandbox.pdf import page_count, page_text, sample_agreement
+from sandbox.agreement import sample_agreement
+from sandbox.pdf import page_count, page_text
 from tests.integration import flows, harness
 from tests.integration.harness import People, Person, ReceivedRedirect, Receiver, RunningSandbox
 

@@ -23,7 +23,9 @@ Fixtures (function-scoped unless said; a sandbox in memory starts in millisecond
 ``robot``             a `SignerRobot` that activates, signs and rejects in the pages.
 ``admin``             a `harness.Admin` for ``sandbox``'s ``/_sandbox/`` API.
 ``people``            a factory of unique, valid signers (`harness.Person`).
-``sample_pdf``        a two-page loan agreement (`sandbox.pdf.sample_agreement`); session.
+``shared_client``     a `DigisignClient` of the module's own ``shared`` sandbox (a module
+                      that uses it defines a module-scoped ``shared`` fixture).
+``sample_pdf``        a two-page loan agreement (`sandbox.agreement.sample_agreement`); session.
 
 A browser test reuses them as they are: ``sandbox.base_url`` is where the links
 point, ``receiver.wait_for(...)`` what the browser's redirect delivered.
@@ -39,7 +41,7 @@ import httpx
 import pytest
 
 from digisign.client import DigisignClient
-from sandbox import pdf
+from sandbox.agreement import sample_agreement
 from sandbox.robot import SignerRobot
 from tests.integration import harness
 from tests.integration.harness import (
@@ -97,6 +99,13 @@ def digisign(sandbox: RunningSandbox, http: httpx.AsyncClient) -> DigisignClient
 
 
 @pytest.fixture
+async def shared_client(shared: RunningSandbox) -> AsyncIterator[DigisignClient]:
+    """A client of the test partner of the requesting module's ``shared`` sandbox."""
+    async with shared.client() as client:
+        yield client
+
+
+@pytest.fixture
 def robot(http: httpx.AsyncClient) -> SignerRobot:
     """A signer robot sharing ``http``."""
     return SignerRobot(http)
@@ -117,6 +126,6 @@ def people() -> People:
 @pytest.fixture(scope="session")
 def sample_pdf() -> bytes:
     """A readable two-page loan agreement with signature areas on its last page."""
-    return pdf.sample_agreement(
+    return sample_agreement(
         title="Perjanjian Kredit", loan_id="LN-0001", parties=["Debitur", "Penjamin", "Kreditur"]
     )

@@ -14,8 +14,8 @@ from digisign.requests import (
     SignLinkRequest,
 )
 from digisign.results import Registration
+from sandbox.agreement import SIGNATURE_AREAS
 from sandbox.notifs import ACTIVATED
-from sandbox.pdf import SIGNATURE_AREAS
 from sandbox.robot import RobotOutcome, SignerRobot
 from tests.integration.harness import Person
 

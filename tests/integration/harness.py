@@ -22,7 +22,7 @@ import contextlib
 import itertools
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from digisign.client import DigisignConfig
+from digisign.client import DigisignClient, DigisignConfig
 from digisign.endpoints import Endpoint
 from digisign.requests import RegisterRequest
 from sandbox.app import SandboxApp, create_app
@@ -203,6 +203,12 @@ class RunningSandbox:
             token=self.partner.token if token is None else token,
             userid=self.partner.userid if userid is None else userid,
         )
+
+    @contextlib.asynccontextmanager
+    async def client(self) -> AsyncIterator[DigisignClient]:
+        """A `DigisignClient` of the test partner on an HTTP client of its own, for the block."""
+        async with httpx.AsyncClient(timeout=10) as http:
+            yield DigisignClient(self.client_config(), http=http)
 
 
 def make_partner(receiver: Receiver | None = None, **changes: Any) -> PartnerConfig:

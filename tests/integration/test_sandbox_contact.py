@@ -54,26 +54,18 @@ async def test_an_active_user_is_answered_14(
     assert (raised.value.result, raised.value.notif) == ("14", notifs.USER_ALREADY_ACTIVE)
 
 
-async def test_a_new_email_of_someone_else_is_answered_14(
-    digisign: DigisignClient, people: People
+@pytest.mark.parametrize(
+    ("taken", "notif"), [("email", notifs.NEW_EMAIL_TAKEN), ("phone", notifs.NEW_PHONE_TAKEN)]
+)
+async def test_a_new_email_or_phone_of_someone_else_is_answered_14(
+    digisign: DigisignClient, people: People, taken: str, notif: str
 ) -> None:
     person, other = people(), people()
     for someone in (person, other):
         await flows.register(digisign, someone)
     with pytest.raises(e.ContactChangeRejected) as raised:
-        await digisign.update_contact(change(person, email=other.email))
-    assert raised.value.notif == notifs.NEW_EMAIL_TAKEN
-
-
-async def test_a_new_phone_of_someone_else_is_answered_14(
-    digisign: DigisignClient, people: People
-) -> None:
-    person, other = people(), people()
-    for someone in (person, other):
-        await flows.register(digisign, someone)
-    with pytest.raises(e.ContactChangeRejected) as raised:
-        await digisign.update_contact(change(person, phone=other.phone))
-    assert raised.value.notif == notifs.NEW_PHONE_TAKEN
+        await digisign.update_contact(change(person, **{taken: getattr(other, taken)}))
+    assert (raised.value.result, raised.value.notif) == ("14", notif)
 
 
 async def test_an_unregistered_email_is_answered_05(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -14,19 +14,19 @@ from digisign.client import DigisignClient
 from digisign.endpoints import Endpoint
 from digisign.requests import DownloadBase64Request, DownloadRequest, MeteraiPosition
 from sandbox import notifs, pdf
+from sandbox.agreement import SIGNATURE_AREAS
 from sandbox.robot import SignerRobot
 from tests.integration import flows, harness
 from tests.integration.conftest import StartSandbox
 from tests.integration.harness import Admin, People, Person, RawRequest, RunningSandbox
 
-AREA = pdf.SIGNATURE_AREAS
 STAMP = {"llx": "70", "lly": "120", "urx": "190", "ury": "200", "page": "2"}
 NOBODY = harness.People()()
 
 
 def entry(person: Person = NOBODY, area: int = 0, **changes: Any) -> dict[str, Any]:
     """A ``req-sign`` entry as Digisign's example writes it (every value a string)."""
-    llx, lly, urx, ury = AREA[area]
+    llx, lly, urx, ury = SIGNATURE_AREAS[area]
     fields = {
         "name": person.name,
         "email": person.email,
@@ -63,12 +63,6 @@ def shared() -> Iterator[RunningSandbox]:
     """One sandbox for requests refused before any signer is looked at."""
     with harness.start_sandbox(sign_redirect_url="http://127.0.0.1:9/sign") as running:
         yield running
-
-
-@pytest.fixture
-async def shared_client(shared: RunningSandbox) -> AsyncIterator[DigisignClient]:
-    async with httpx.AsyncClient(timeout=10) as http:
-        yield DigisignClient(shared.client_config(), http=http)
 
 
 OVERLAPPING = entry(area=0, email="other@borrower.test")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 
 from digisign import errors as e
@@ -28,12 +27,6 @@ def shared() -> Iterator[RunningSandbox]:
     """One sandbox for the validation table: refused registrations store nothing."""
     with harness.start_sandbox() as running:
         yield running
-
-
-@pytest.fixture
-async def shared_client(shared: RunningSandbox) -> AsyncIterator[DigisignClient]:
-    async with httpx.AsyncClient(timeout=10) as http:
-        yield DigisignClient(shared.client_config(), http=http)
 
 
 # (changes to the JSONFile, photos, code, error, notif, info)

@@ -322,8 +322,8 @@ def prepared(sample_pdf: bytes) -> Iterator[tuple[RunningSandbox, dict[str, Pers
 async def prepared_client(
     prepared: tuple[RunningSandbox, dict[str, Person]],
 ) -> AsyncIterator[DigisignClient]:
-    async with httpx.AsyncClient(timeout=10) as http:
-        yield DigisignClient(prepared[0].client_config(), http=http)
+    async with prepared[0].client() as client:
+        yield client
 
 
 @pytest.mark.parametrize(

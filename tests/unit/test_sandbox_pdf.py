@@ -14,17 +14,8 @@ from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ContentStream, DecodedStreamObject, DictionaryObject, NameObject
 
-from sandbox.pdf import (
-    A4,
-    METERAI_AREA,
-    SIGNATURE_AREAS,
-    PdfError,
-    page_count,
-    page_text,
-    sample_agreement,
-    stamp_meterai,
-    stamp_signature,
-)
+from sandbox.agreement import A4, METERAI_AREA, SIGNATURE_AREAS, sample_agreement
+from sandbox.pdf import PdfError, page_count, page_text, stamp_meterai, stamp_signature
 
 SIGNED_BY = "Ditandatangani secara elektronik oleh"
 WHEN = "2026-11-29 10:15 WIB"
