@@ -103,6 +103,10 @@ class SigningWorkflow:
         self._state.note = ""
         self._refresh()
         workflow.logger.info("lifecycle ended: %s %s", outcome.status.value, outcome.reason)
+        # Workflow metrics are replay-safe: the SDK does not record them during replay.
+        workflow.metric_meter().create_counter(
+            "signflow_lifecycle_outcomes", "Signing lifecycles by outcome"
+        ).add(1, {"outcome": outcome.status.value})
         await self._notify(
             "completed" if outcome.status is OutcomeStatus.COMPLETED else "ended",
             outcome=outcome,
@@ -377,6 +381,9 @@ class SigningWorkflow:
                     raise failure from None
             answers += 1
             self._state.retry_later_waits += 1
+            workflow.metric_meter().create_counter(
+                "signflow_retry_later_waits", "Ten-minute waits after Digisign answered 91"
+            ).add(1, {"activity": _activity_name(activity)})
             retry_at = workflow.now() + self._policy.retry_later_delay
             if (
                 answers >= self._policy.retry_later_max_attempts
@@ -635,6 +642,12 @@ class SigningWorkflow:
     def _ensure_running(self) -> None:
         if self._state.outcome is not None or self._cancel_reason is not None:
             raise ValueError("the lifecycle has ended")
+
+
+def _activity_name(activity: Callable[..., Any]) -> str:
+    """The registered activity name (e.g. `digisign.register`), for metric labels."""
+    defn = getattr(activity, "__temporal_activity_definition", None)
+    return str(getattr(defn, "name", getattr(activity, "__name__", "activity")))
 
 
 class _Options(TypedDict):
