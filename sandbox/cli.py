@@ -93,11 +93,13 @@ def describe(config: SandboxConfig, out: TextIO) -> None:
     print(f"  state: {config.state}   seed: {config.seed}", file=out)
     print(f"  server-side redirects: {'on' if config.server_redirects else 'off'}", file=out)
     print(f"  admin API: {base}/_sandbox/  (API docs: {base}/docs)", file=out)
+    # A sandbox: its credentials are meant to be copied into a client's settings, by a
+    # person at a terminal. Written to a log file they would be secrets in a log.
+    show = out.isatty()
     for partner in config.partners:
         print(f"  partner {partner.userid}", file=out)
-        # A sandbox: its credentials are meant to be copied into a client's settings.
-        print(f"    token:   {partner.token}", file=out)
-        print(f"    aes_key: {partner.aes_key}", file=out)
+        print(f"    token:   {partner.token if show else '(not logged)'}", file=out)
+        print(f"    aes_key: {partner.aes_key if show else '(not logged)'}", file=out)
         print(f"    activation redirect: {partner.activation_redirect_url or '-'}", file=out)
         print(f"    sign redirect:       {partner.sign_redirect_url or '-'}", file=out)
 
