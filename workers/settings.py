@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     event_token: SecretStr | None = SecretStr("signflow-dev-token")
     event_hmac_secret: SecretStr | None = None
     landing_url: str | None = None
+    activation_path: str = "/digisign/activation"
+    """The activation redirect path, as registered with Digisign."""
+    sign_path: str = "/digisign/sign"
+    """The sign redirect path, as registered with Digisign."""
     codec_token: SecretStr | None = None
     codec_allowed_origins: list[str] = ["http://localhost:8233", "http://127.0.0.1:8233"]
 

@@ -249,6 +249,8 @@ class SignerStatus(_Model):
     index: int
     email: str = Field(repr=False)
     stage: SignerStage
+    signed: bool = False
+    """Signed, even if the signature arrived before the signer's turn."""
     registration: RegistrationKind | None = None
     activation_link: LinkResponse | None = None
     sign_link: LinkResponse | None = None

@@ -19,7 +19,8 @@ Determinism hazards worth knowing before editing:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any, TypedDict, TypeVar
 
@@ -536,7 +537,8 @@ class SigningWorkflow:
     async def fresh_activation_link(self, request: LinkRequest) -> LinkResponse:
         """A new activation link; the old one stops mattering."""
         signer = self._signer_in(request.email, SignerStage.AWAITING_ACTIVATION)
-        link = await self._issue_activation_link(signer)
+        with _update_failures():
+            link = await self._issue_activation_link(signer)
         if link is None:
             raise ApplicationError("the signer is already active", type="AlreadyActive")
         return link
@@ -552,7 +554,8 @@ class SigningWorkflow:
     async def fresh_sign_link(self, request: LinkRequest) -> LinkResponse:
         """A new sign link (they live 20 minutes)."""
         signer = self._signer_in(request.email, SignerStage.AWAITING_SIGNATURE)
-        link = await self._issue_sign_link(signer)
+        with _update_failures():
+            link = await self._issue_sign_link(signer)
         if link is None:
             raise ApplicationError("the signer has already signed", type="AlreadySigned")
         return link
@@ -570,21 +573,22 @@ class SigningWorkflow:
         signer = self._signer_in(change.email, SignerStage.AWAITING_ACTIVATION)
         new_email = change.new_email or signer.email
         new_phone = change.new_phone or signer.phone
-        await self._call(
-            f"change contact of signer {signer.index + 1}",
-            DigisignActivities.change_contact,
-            ContactChangeInput(
-                old_email=signer.email,
-                new_email=new_email,
-                old_phone=signer.phone,
-                new_phone=new_phone,
-            ),
-            policies.DIGISIGN_FAST,
-            signer=signer.index,
-        )
-        signer.email, signer.phone = new_email, new_phone
-        self._refresh()
-        link = await self._issue_activation_link(signer)
+        with _update_failures():
+            await self._call(
+                f"change contact of signer {signer.index + 1}",
+                DigisignActivities.change_contact,
+                ContactChangeInput(
+                    old_email=signer.email,
+                    new_email=new_email,
+                    old_phone=signer.phone,
+                    new_phone=new_phone,
+                ),
+                policies.DIGISIGN_FAST,
+                signer=signer.index,
+            )
+            signer.email, signer.phone = new_email, new_phone
+            self._refresh()
+            link = await self._issue_activation_link(signer)
         if link is None:
             raise ApplicationError("the signer is already active", type="AlreadyActive")
         return link
@@ -642,6 +646,30 @@ class SigningWorkflow:
     def _ensure_running(self) -> None:
         if self._state.outcome is not None or self._cancel_reason is not None:
             raise ValueError("the lifecycle has ended")
+
+
+@contextmanager
+def _update_failures() -> Iterator[None]:
+    """Turn lifecycle-internal failures into an update's failure, not a stuck workflow task.
+
+    An exception other than `ApplicationError` raised in an update handler fails the
+    workflow task (retried forever); the caller must get an answer instead.
+    """
+    try:
+        yield
+    except DigisignFailure as failure:
+        raise ApplicationError(
+            f"{failure.step}: Digisign refused ({failure.kind})",
+            failure.details.model_dump(mode="json"),
+            type=failure.kind,
+            non_retryable=True,
+        ) from None
+    except LifecycleEnded as ended:
+        raise ApplicationError(
+            f"Digisign did not answer: {ended.outcome.detail}",
+            type=ended.outcome.reason or "LifecycleEnded",
+            non_retryable=True,
+        ) from None
 
 
 def _activity_name(activity: Callable[..., Any]) -> str:

@@ -5,6 +5,7 @@ Not imported by the workflow itself; this is client-side code.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
@@ -45,13 +46,21 @@ def details(request: SigningRequest) -> str:
 
 
 async def start_signing(
-    client: Client, request: SigningRequest, *, task_queue: str = names.TASK_QUEUE
+    client: Client,
+    request: SigningRequest,
+    *,
+    task_queue: str = names.TASK_QUEUE,
+    memo: Mapping[str, Any] | None = None,
 ) -> WorkflowHandle[SigningWorkflow, Any]:
     """Start the lifecycle for `request`'s document, or return the one already running.
 
     The workflow id is `signing-<document_id>`: starting the same document twice
     returns the running lifecycle (USE_EXISTING); a finished one is never started
     again silently (REJECT_DUPLICATE raises `WorkflowAlreadyStartedError`).
+
+    `memo` is stored with a lifecycle this call starts (never with an existing one);
+    the gateway keeps digests of the request there to tell a repeated event from a
+    conflicting one. Memos go through the payload codec, like every payload.
     """
     return await client.start_workflow(
         SigningWorkflow.run,
@@ -69,4 +78,5 @@ async def start_signing(
         ),
         static_summary=summary(request),
         static_details=details(request),
+        memo=dict(memo) if memo is not None else None,
     )

@@ -68,6 +68,7 @@ class SignerState:
             index=self.index,
             email=self.email,
             stage=self.stage,
+            signed=self.signed,
             registration=self.registration,
             activation_link=self.activation_link,
             sign_link=self.sign_link,

@@ -1,0 +1,146 @@
+"""`signflow`: one command line for every process and the operator's tasks.
+
+    signflow dev [--keep-running]   the embedded default, end to end (the README's demo)
+    signflow worker                 the Temporal worker
+    signflow gateway                the HTTP edge (loan events, redirects, status, codec)
+    signflow sandbox [args]         the local Digisign (`python -m sandbox --help`)
+    signflow start EVENT.json       start a lifecycle from a loan event file
+    signflow status DOCUMENT_ID     a lifecycle's state, as JSON
+    signflow decode MSG             decrypt a Digisign redirect `msg` (support staff)
+
+Settings come from `SIGNFLOW_*` environment variables or `.env` (workers/settings.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from workers.logging import configure_logging
+from workers.settings import Settings, SettingsError, load_settings
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
+    cli = argparse.ArgumentParser(prog="signflow", description=__doc__.split("\n\n")[0])
+    commands = cli.add_subparsers(dest="command", required=True)
+    dev = commands.add_parser("dev", help="run the embedded default and sign a demo loan")
+    dev.add_argument(
+        "--keep-running",
+        action="store_true",
+        help="leave everything running after the demo (Ctrl-C to stop)",
+    )
+    dev.add_argument("--data-dir", type=Path, default=Path("var/dev"), help="state and blobs")
+    commands.add_parser("worker", help="run the Temporal worker")
+    commands.add_parser("gateway", help="run the HTTP gateway")
+    sandbox = commands.add_parser("sandbox", help="run the Digisign sandbox", add_help=False)
+    sandbox.add_argument("args", nargs=argparse.REMAINDER)
+    start = commands.add_parser("start", help="start a lifecycle from a loan event JSON file")
+    start.add_argument("event", type=Path)
+    status = commands.add_parser("status", help="print a lifecycle's state")
+    status.add_argument("document_id")
+    decode = commands.add_parser("decode", help="decrypt a Digisign redirect msg")
+    decode.add_argument("msg")
+    return cli
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a subcommand; the exit status."""
+    args = parser().parse_args(argv)
+    if args.command == "sandbox":
+        from sandbox.cli import main as sandbox_main
+
+        return sandbox_main(args.args)
+    if args.command == "dev":
+        from workers.dev import run_dev
+
+        return asyncio.run(
+            run_dev(data_dir=args.data_dir.resolve(), keep_running=args.keep_running)
+        )
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"signflow: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_format, settings.log_level)
+    if args.command == "worker":
+        from workers.runtime import run_worker
+
+        asyncio.run(run_worker(settings))
+        return 0
+    if args.command == "gateway":
+        from workers.gateway import serve_gateway
+
+        asyncio.run(serve_gateway(settings))
+        return 0
+    if args.command == "start":
+        return asyncio.run(_start(settings, args.event))
+    if args.command == "status":
+        return asyncio.run(_status(settings, args.document_id))
+    if args.command == "decode":
+        return _decode(settings, args.msg)
+    return 2  # pragma: no cover - argparse refuses unknown commands
+
+
+async def _start(settings: Settings, event: Path) -> int:
+    from gateway.cli import EventFileError, describe, start_from_file
+    from gateway.intake import IntakeConflict
+    from gateway.temporal import TemporalUnavailable
+    from workers.gateway import gateway_config
+    from workers.runtime import connect
+
+    try:
+        client = await connect(settings)
+        result = await start_from_file(client, gateway_config(settings), event)
+    except (EventFileError, IntakeConflict, TemporalUnavailable, RuntimeError) as exc:
+        print(f"signflow: {exc}", file=sys.stderr)
+        return 1
+    print(describe(result))
+    return 0
+
+
+async def _status(settings: Settings, document_id: str) -> int:
+    from temporalio.service import RPCError
+
+    from workers.runtime import connect
+    from workflows.names import workflow_id
+    from workflows.signing import SigningWorkflow
+
+    client = await connect(settings)
+    try:
+        status = await client.get_workflow_handle(workflow_id(document_id)).query(
+            SigningWorkflow.status
+        )
+    except RPCError as exc:
+        print(f"signflow: no lifecycle for document {document_id}: {exc.message}", file=sys.stderr)
+        return 1
+    print(status.model_dump_json(indent=2))
+    return 0
+
+
+def _decode(settings: Settings, msg: str) -> int:
+    """Decrypt a redirect msg; the NIK is masked even for support staff."""
+    from digisign.cipher import RedirectCipher
+    from digisign.errors import RedirectError
+
+    cipher = RedirectCipher(settings.digisign_aes_key.get_secret_value())
+    try:
+        plaintext = cipher.decrypt(msg)
+        data = json.loads(plaintext)
+    except (RedirectError, ValueError) as exc:
+        print(f"signflow: cannot decode: {exc}", file=sys.stderr)
+        return 1
+    if isinstance(data, dict):
+        inner = data.get("JSONFile", data)
+        if isinstance(inner, dict) and isinstance(inner.get("nik"), str):
+            inner["nik"] = inner["nik"][:4] + "*" * max(len(inner["nik"]) - 4, 0)
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
