@@ -8,6 +8,7 @@ traceback shows `**********`, never a token or a key.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -72,6 +73,9 @@ class GatewayConfig(BaseModel):
     landing_url: str | None = None
     codec_allowed_origins: tuple[str, ...] = ("http://localhost:8233",)
     codec_token: SecretStr | None = None
+    retry_later_delay: timedelta = timedelta(minutes=10)
+    """How long lifecycles wait after Digisign's `91` (the operator's setting; tests and
+    load runs shorten it)."""
     max_event_bytes: int = Field(default=256 * 1024, ge=1024)
     temporal_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     update_wait_seconds: float = Field(default=30.0, gt=0, le=120)

@@ -154,6 +154,8 @@ async def intake(client: Client, config: GatewayConfig, event: LoanEvent) -> Int
     """
     try:
         request = event.to_request()
+        policy = request.policy.model_copy(update={"retry_later_delay": config.retry_later_delay})
+        request = request.model_copy(update={"policy": policy})
     except ValidationError as exc:
         raise EventInvalid(
             field_problems(exc.errors(include_url=False, include_input=False))

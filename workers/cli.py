@@ -35,6 +35,19 @@ def parser() -> argparse.ArgumentParser:
         help="leave everything running after the demo (Ctrl-C to stop)",
     )
     dev.add_argument("--data-dir", type=Path, default=Path("var/dev"), help="state and blobs")
+    dev.add_argument("--loans", type=int, default=1, help="how many loans to sign at once")
+    dev.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help='sandbox fault profile, e.g. "retry_later=0.2,server_error=0.05" (repeatable)',
+    )
+    dev.add_argument(
+        "--retry-later-seconds",
+        type=int,
+        help="the wait after Digisign's 91 (default: 600, as Digisign asks)",
+    )
     commands.add_parser("worker", help="run the Temporal worker")
     commands.add_parser("gateway", help="run the HTTP gateway")
     sandbox = commands.add_parser("sandbox", help="run the Digisign sandbox", add_help=False)
@@ -56,10 +69,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return sandbox_main(args.args)
     if args.command == "dev":
-        from workers.dev import run_dev
+        from workers.dev import DevOptions, run_dev
 
+        options = DevOptions(
+            loans=args.loans, faults=tuple(args.fault), retry_later_seconds=args.retry_later_seconds
+        )
         return asyncio.run(
-            run_dev(data_dir=args.data_dir.resolve(), keep_running=args.keep_running)
+            run_dev(
+                data_dir=args.data_dir.resolve(), keep_running=args.keep_running, options=options
+            )
         )
     try:
         settings = load_settings()

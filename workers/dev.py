@@ -187,7 +187,7 @@ def _person(n: int, run: str) -> dict[str, Any]:
 
 
 async def _loan_event(blobs: FilesystemBlobStore, run: str) -> dict[str, Any]:
-    document_id = f"DEMO-{run}"[:20]
+    document_id = f"DEMO{run}"  # 4 + at most 16 characters: within Digisign's 20
     loan_id = f"LOAN-{run}"
     parties = [_person(1, run)["name"], _person(2, run)["name"]]
     agreement = sample_agreement(title="Perjanjian Kredit", loan_id=loan_id, parties=parties)
@@ -224,6 +224,29 @@ async def _loan_event(blobs: FilesystemBlobStore, run: str) -> dict[str, Any]:
     }
 
 
+async def _sign_loan(
+    http: httpx.AsyncClient, blobs: FilesystemBlobStore, run: str
+) -> tuple[Path, str, str] | None:
+    """Send one loan event and act as its borrowers; the signed PDF, or None."""
+    event = await _loan_event(blobs, run)
+    response = await http.post(
+        f"{GATEWAY}/v1/loan-events", json=event, headers={"Authorization": f"Bearer {EVENT_TOKEN}"}
+    )
+    if response.status_code != 202:
+        say(f"the gateway refused the loan event: HTTP {response.status_code} {response.text}")
+        return None
+    say(f"loan {event['loan_id']} sent: lifecycle {response.json()['workflow_id']} started")
+    status = await asyncio.wait_for(_drive(http, event["document_id"]), timeout=600)
+    outcome = status["outcome"]
+    if outcome["status"] != "completed":
+        say(f"loan {event['loan_id']} ended as {outcome['status']}: {outcome.get('detail', '')}")
+        return None
+    ref = outcome["signed_document"]["ref"]
+    digest = hashlib.sha256(await blobs.get(ref)).hexdigest()
+    ui_link = f"{UI}/namespaces/default/workflows/{workflow_id(event['document_id'])}"
+    return Path(unquote(urlsplit(ref).path)), digest, ui_link
+
+
 async def _drive(http: httpx.AsyncClient, document_id: str) -> dict[str, Any]:
     """Act as the borrowers until the lifecycle ends; return its final status."""
     robot = SignerRobot(http)
@@ -240,7 +263,7 @@ async def _drive(http: httpx.AsyncClient, document_id: str) -> dict[str, Any]:
             index, stage = signer["index"], signer["stage"]
             if (index, stage) not in seen:
                 seen.add((index, stage))
-                say(f"signer {index + 1}: {stage.replace('_', ' ')}")
+                say(f"{document_id} signer {index + 1}: {stage.replace('_', ' ')}")
             link = (signer.get("activation_link") or {}).get("link")
             if stage == "awaiting_activation" and link and link not in used:
                 used.add(link)
@@ -267,20 +290,41 @@ async def _interruptible() -> AsyncIterator[asyncio.Event]:
             loop.remove_signal_handler(signum)
 
 
-async def run_dev(*, data_dir: Path, keep_running: bool = False) -> int:
-    """Run the embedded default and sign one demo loan; the exit status.
+@dataclass(frozen=True)
+class DevOptions:
+    """What `signflow dev` runs.
+
+    Attributes:
+        loans: how many loans to sign, at the same time.
+        faults: sandbox fault specs (`python -m sandbox --fault`), e.g. "retry_later=0.2".
+        retry_later_seconds: the wait after a `91` (default: the settings' 10 minutes).
+    """
+
+    loans: int = 1
+    faults: tuple[str, ...] = ()
+    retry_later_seconds: int | None = None
+
+
+async def run_dev(
+    *, data_dir: Path, keep_running: bool = False, options: DevOptions | None = None
+) -> int:
+    """Run the embedded default and sign the demo loans; the exit status.
 
     Args:
         data_dir: an absolute directory for state, blobs and logs (created).
         keep_running: after the demo, leave everything up until Ctrl-C.
+        options: loans, faults and timing.
     """
+    options = options or DevOptions()
     logs = data_dir / "logs"
     await asyncio.to_thread(logs.mkdir, parents=True, exist_ok=True)
     env = _environment(data_dir)
+    if options.retry_later_seconds is not None:
+        env["SIGNFLOW_RETRY_LATER_DELAY_SECONDS"] = str(options.retry_later_seconds)
     run = datetime.now(UTC).strftime("%y%m%d%H%M%S") + secrets.token_hex(1)
     async with _interruptible() as stop:
         with running(logs) as processes:
-            work = asyncio.create_task(_demo(processes, data_dir, env, run))
+            work = asyncio.create_task(_demo(processes, data_dir, env, run, options))
             stopper = asyncio.create_task(stop.wait())
             done, _ = await asyncio.wait({work, stopper}, return_when=asyncio.FIRST_COMPLETED)
             if work not in done:
@@ -303,13 +347,15 @@ async def _demo(
     data_dir: Path,
     env: dict[str, str],
     run: str,
+    options: DevOptions,
 ) -> int:
     python = sys.executable
+    faults = [arg for spec in options.faults for arg in ("--fault", spec)]
     processes.start("temporal", _temporal_command(data_dir), env)
     processes.start(
         "sandbox",
         [python, "-m", "sandbox", "--port", str(SANDBOX_PORT), "--state",
-         str(data_dir / "sandbox.db"), "--config", str(_sandbox_config(data_dir))],
+         str(data_dir / "sandbox.db"), "--config", str(_sandbox_config(data_dir)), *faults],
         env,
     )  # fmt: skip
     await _wait_ready(f"{SANDBOX}/_sandbox/healthz", processes, "the Digisign sandbox")
@@ -319,26 +365,17 @@ async def _demo(
     await _wait_ready(f"{GATEWAY}/readyz", processes, "the gateway")
 
     blobs = FilesystemBlobStore(data_dir / "blobs")
-    event = await _loan_event(blobs, run)
+    runs = [run] if options.loans == 1 else [f"{run}{n:02d}" for n in range(options.loans)]
     async with httpx.AsyncClient(timeout=30) as http:
-        response = await http.post(
-            f"{GATEWAY}/v1/loan-events",
-            json=event,
-            headers={"Authorization": f"Bearer {EVENT_TOKEN}"},
-        )
-        if response.status_code != 202:
-            say(f"the gateway refused the loan event: HTTP {response.status_code} {response.text}")
-            return 1
-        say(f"loan {event['loan_id']} sent: lifecycle {response.json()['workflow_id']} started")
-        status = await asyncio.wait_for(_drive(http, event["document_id"]), timeout=300)
-    outcome = status["outcome"]
-    if outcome["status"] != "completed":
-        say(f"the lifecycle ended as {outcome['status']}: {outcome.get('detail', '')}")
+        results = await asyncio.gather(*(_sign_loan(http, blobs, r) for r in runs))
+    failed = [r for r in results if r is None]
+    if failed:
+        say(f"{len(failed)} of {len(results)} loans did not complete")
         return 1
-    ref = outcome["signed_document"]["ref"]
-    path = Path(unquote(urlsplit(ref).path))
-    digest = hashlib.sha256(await blobs.get(ref)).hexdigest()
-    ui_link = f"{UI}/namespaces/default/workflows/{workflow_id(event['document_id'])}"
-    say("done: the agreement is signed by both borrowers")
-    print(f"\n  signed PDF: {path}\n  SHA-256:    {digest}\n  Temporal UI: {ui_link}\n", flush=True)
+    for path, digest, ui_link in (r for r in results if r is not None):
+        print(
+            f"\n  signed PDF: {path}\n  SHA-256:    {digest}\n  Temporal UI: {ui_link}", flush=True
+        )
+    print(flush=True)
+    say(f"done: {len(results)} loan agreement(s) signed by both borrowers")
     return 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import uvicorn
 
 from gateway.app import create_app
@@ -22,6 +24,7 @@ def gateway_config(settings: Settings) -> GatewayConfig:
         event_hmac_secret=settings.event_hmac_secret,
         digisign_aes_key=settings.digisign_aes_key,
         landing_url=settings.landing_url,
+        retry_later_delay=timedelta(seconds=settings.retry_later_delay_seconds),
         activation_path=settings.activation_path,
         sign_path=settings.sign_path,
         codec_allowed_origins=tuple(settings.codec_allowed_origins),

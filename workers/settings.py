@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     event_token: SecretStr | None = SecretStr("signflow-dev-token")
     event_hmac_secret: SecretStr | None = None
     landing_url: str | None = None
+    retry_later_delay_seconds: int = Field(default=600, ge=1)
+    """How long a lifecycle waits after Digisign answers 91 ("try again in 10 minutes")."""
     activation_path: str = "/digisign/activation"
     """The activation redirect path, as registered with Digisign."""
     sign_path: str = "/digisign/sign"
