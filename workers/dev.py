@@ -19,7 +19,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -104,7 +104,7 @@ def running(logs: Path) -> Iterator[Processes]:
         processes.stop()
 
 
-def _environment(data_dir: Path) -> dict[str, str]:
+def environment(data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         {
@@ -186,7 +186,7 @@ def _person(n: int, run: str) -> dict[str, Any]:
     }
 
 
-async def _loan_event(blobs: FilesystemBlobStore, run: str) -> dict[str, Any]:
+async def loan_event(blobs: FilesystemBlobStore, run: str) -> dict[str, Any]:
     document_id = f"DEMO{run}"  # 4 + at most 16 characters: within Digisign's 20
     loan_id = f"LOAN-{run}"
     parties = [_person(1, run)["name"], _person(2, run)["name"]]
@@ -228,7 +228,7 @@ async def _sign_loan(
     http: httpx.AsyncClient, blobs: FilesystemBlobStore, run: str
 ) -> tuple[Path, str, str] | None:
     """Send one loan event and act as its borrowers; the signed PDF, or None."""
-    event = await _loan_event(blobs, run)
+    event = await loan_event(blobs, run)
     response = await http.post(
         f"{GATEWAY}/v1/loan-events", json=event, headers={"Authorization": f"Bearer {EVENT_TOKEN}"}
     )
@@ -318,7 +318,7 @@ async def run_dev(
     options = options or DevOptions()
     logs = data_dir / "logs"
     await asyncio.to_thread(logs.mkdir, parents=True, exist_ok=True)
-    env = _environment(data_dir)
+    env = environment(data_dir)
     if options.retry_later_seconds is not None:
         env["SIGNFLOW_RETRY_LATER_DELAY_SECONDS"] = str(options.retry_later_seconds)
     run = datetime.now(UTC).strftime("%y%m%d%H%M%S") + secrets.token_hex(1)
@@ -349,21 +349,7 @@ async def _demo(
     run: str,
     options: DevOptions,
 ) -> int:
-    python = sys.executable
-    faults = [arg for spec in options.faults for arg in ("--fault", spec)]
-    processes.start("temporal", _temporal_command(data_dir), env)
-    processes.start(
-        "sandbox",
-        [python, "-m", "sandbox", "--port", str(SANDBOX_PORT), "--state",
-         str(data_dir / "sandbox.db"), "--config", str(_sandbox_config(data_dir)), *faults],
-        env,
-    )  # fmt: skip
-    await _wait_ready(f"{SANDBOX}/_sandbox/healthz", processes, "the Digisign sandbox")
-    await _wait_ready(f"http://127.0.0.1:{UI_PORT}/", processes, "the Temporal dev server")
-    processes.start("worker", [python, "-m", "workers", "worker"], env)
-    processes.start("gateway", [python, "-m", "workers", "gateway"], env)
-    await _wait_ready(f"{GATEWAY}/readyz", processes, "the gateway")
-
+    await start_processes(processes, data_dir, env, faults=options.faults)
     blobs = FilesystemBlobStore(data_dir / "blobs")
     runs = [run] if options.loans == 1 else [f"{run}{n:02d}" for n in range(options.loans)]
     async with httpx.AsyncClient(timeout=30) as http:
@@ -379,3 +365,30 @@ async def _demo(
     print(flush=True)
     say(f"done: {len(results)} loan agreement(s) signed by both borrowers")
     return 0
+
+
+async def start_processes(
+    processes: Processes, data_dir: Path, env: dict[str, str], *, faults: Sequence[str] = ()
+) -> None:
+    """Start the dev server, the sandbox, the worker and the gateway; return once all answer.
+
+    Args:
+        processes: where the children are registered (and stopped, by `running`).
+        data_dir: the directory for state and blobs, as given to `environment`.
+        env: the processes' environment, from `environment(data_dir)`.
+        faults: sandbox fault specs (`python -m sandbox --fault`).
+    """
+    python = sys.executable
+    fault_args = [arg for spec in faults for arg in ("--fault", spec)]
+    processes.start("temporal", _temporal_command(data_dir), env)
+    processes.start(
+        "sandbox",
+        [python, "-m", "sandbox", "--port", str(SANDBOX_PORT), "--state",
+         str(data_dir / "sandbox.db"), "--config", str(_sandbox_config(data_dir)), *fault_args],
+        env,
+    )  # fmt: skip
+    await _wait_ready(f"{SANDBOX}/_sandbox/healthz", processes, "the Digisign sandbox")
+    await _wait_ready(f"http://127.0.0.1:{UI_PORT}/", processes, "the Temporal dev server")
+    processes.start("worker", [python, "-m", "workers", "worker"], env)
+    processes.start("gateway", [python, "-m", "workers", "gateway"], env)
+    await _wait_ready(f"{GATEWAY}/readyz", processes, "the gateway")

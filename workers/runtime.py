@@ -25,6 +25,7 @@ from digisign.client import DigisignClient, DigisignConfig
 from digisign.endpoints import Endpoint
 from workers.codec import EncryptionCodec, data_converter
 from workers.settings import Settings
+from workers.telemetry import tracing
 from workflows.signing import SigningWorkflow
 
 logger = logging.getLogger("signflow.worker")
@@ -59,11 +60,8 @@ async def connect(settings: Settings, *, temporal_runtime: Runtime | None = None
             ),
         )
     api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
-    interceptors: list[Any] = []
-    if settings.otel_endpoint:
-        from temporalio.contrib.opentelemetry import TracingInterceptor
-
-        interceptors.append(TracingInterceptor())
+    interceptor = tracing("signflow", settings.otel_endpoint)
+    interceptors: list[Any] = [interceptor] if interceptor is not None else []
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
