@@ -34,7 +34,7 @@ from pydantic_core import PydanticCustomError
 
 from activities.blobs import BlobRef
 from digisign.fields import DocumentId, DocumentType, Payment
-from digisign.requests import Box, MeteraiPosition, Viewer
+from digisign.requests import Box, MeteraiPosition, Viewer, rules
 from workflows.models import Consent, SignerInput, SigningPolicy, SigningRequest
 
 MAX_SIGNERS = 20
@@ -173,16 +173,8 @@ class LoanEvent(_EventModel):
                     "each signer needs a distinct e-mail",
                 )
         if info.data.get("sequence_option"):
-            for index, signer in enumerate(signers):
-                if signer.signing_seq is None:
-                    raise PydanticCustomError(
-                        "signing_seq_missing",
-                        f"sequence_option requires signing_seq on every signer; "
-                        f"signers[{index}] has none",
-                    )
-        overlap = _first_overlap(_signature_boxes(signers))
-        if overlap is not None:
-            raise overlap
+            rules.require_signing_seq([s.signing_seq for s in signers], "signers")
+        rules.require_no_overlap(_signature_boxes(signers))
         return signers
 
     @field_validator("meterai_positions")
@@ -192,11 +184,7 @@ class LoanEvent(_EventModel):
     ) -> tuple[MeteraiPosition, ...]:
         # `signers` is declared (so validated) first; if it failed, only stamps
         # against stamps are checked here and the signers' error is reported anyway.
-        boxes = _signature_boxes(info.data.get("signers", ()))
-        stamp_boxes = [(f"meterai_positions[{i}]", stamp) for i, stamp in enumerate(stamps)]
-        overlap = _first_overlap([*boxes, *stamp_boxes], start=len(boxes))
-        if overlap is not None:
-            raise overlap
+        rules.require_stamps_fit(_signature_boxes(info.data.get("signers", ())), stamps)
         return stamps
 
     @field_validator("document_type")
@@ -204,11 +192,7 @@ class LoanEvent(_EventModel):
     def _type_given_with_stamps(
         cls, document_type: DocumentType | None, info: ValidationInfo
     ) -> DocumentType | None:
-        if document_type is None and info.data.get("meterai_positions"):
-            raise PydanticCustomError(
-                "document_type_missing",
-                "document_type is required when meterai_positions are given",
-            )
+        rules.require_document_type(document_type, info.data.get("meterai_positions", ()))
         return document_type
 
     @field_validator("los_callback_url")
@@ -251,17 +235,3 @@ def _signature_boxes(signers: Sequence[EventSigner]) -> list[tuple[str, Box]]:
         for i, signer in enumerate(signers)
         for j, signature in enumerate(signer.signatures)
     ]
-
-
-def _first_overlap(boxes: Sequence[tuple[str, Box]], start: int = 0) -> PydanticCustomError | None:
-    """The error for the first overlapping pair whose second box is at index ≥ `start`."""
-    for j in range(max(start, 1), len(boxes)):
-        for i in range(j):
-            (first, a), (second, b) = boxes[i], boxes[j]
-            if a.overlaps(b):
-                return PydanticCustomError(
-                    "box_overlap",
-                    f"{first} and {second} overlap on page {a.page}: signature and "
-                    "e-meterai boxes must not overlap",
-                )
-    return None

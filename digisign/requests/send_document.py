@@ -29,6 +29,7 @@ from digisign.fields import (
     Visible,
     format_coordinate,
 )
+from digisign.requests import rules
 from digisign.requests.base import DigisignRequest, FileParts, WireModel, without_none
 
 
@@ -120,24 +121,6 @@ class Signer(WireModel):
         )
 
 
-def _overlap_error(first: str, second: str, page: int) -> PydanticCustomError:
-    return PydanticCustomError(
-        "box_overlap",
-        f"{first} and {second} overlap on page {page}: signature and e-meterai boxes "
-        "must not overlap",
-    )
-
-
-def _first_overlap(boxes: Sequence[tuple[str, Box]], start: int = 0) -> PydanticCustomError | None:
-    """The error for the first overlapping pair with its second box at index ≥ ``start``."""
-    for j in range(max(start, 1), len(boxes)):
-        for i in range(j):
-            (first, a), (second, b) = boxes[i], boxes[j]
-            if a.overlaps(b):
-                return _overlap_error(first, second, a.page)
-    return None
-
-
 class SendDocumentRequest(DigisignRequest):
     """Send a PDF to be signed; Digisign charges per document or per signature.
 
@@ -175,16 +158,8 @@ class SendDocumentRequest(DigisignRequest):
         if not signers:
             raise PydanticCustomError("req_sign_empty", "req_sign must list at least one signer")
         if info.data.get("sequence_option"):
-            for index, signer in enumerate(signers):
-                if signer.signing_seq is None:
-                    raise PydanticCustomError(
-                        "signing_seq_missing",
-                        f"sequence_option requires signing_seq on every signer; "
-                        f"req_sign[{index}] has none",
-                    )
-        overlap = _first_overlap(_signer_boxes(signers))
-        if overlap is not None:
-            raise overlap
+            rules.require_signing_seq([s.signing_seq for s in signers], "req_sign")
+        rules.require_no_overlap(_signer_boxes(signers))
         return signers
 
     @field_validator("meterai_positions")
@@ -194,11 +169,7 @@ class SendDocumentRequest(DigisignRequest):
     ) -> tuple[MeteraiPosition, ...]:
         # Signers were validated first (field order); if they failed, only stamps
         # against stamps can be checked, and the signers' error is reported anyway.
-        signers = _signer_boxes(info.data.get("req_sign", ()))
-        stamp_boxes = [(f"meterai_positions[{i}]", stamp) for i, stamp in enumerate(stamps)]
-        overlap = _first_overlap([*signers, *stamp_boxes], start=len(signers))
-        if overlap is not None:
-            raise overlap
+        rules.require_stamps_fit(_signer_boxes(info.data.get("req_sign", ())), stamps)
         return stamps
 
     @field_validator("document_type")
@@ -206,11 +177,7 @@ class SendDocumentRequest(DigisignRequest):
     def _type_given_with_stamps(
         cls, document_type: DocumentType | None, info: ValidationInfo
     ) -> DocumentType | None:
-        if document_type is None and info.data.get("meterai_positions"):
-            raise PydanticCustomError(
-                "document_type_missing",
-                "document_type is required when meterai_positions are given",
-            )
+        rules.require_document_type(document_type, info.data.get("meterai_positions", ()))
         return document_type
 
     def _wire_fields(self) -> dict[str, Any]:
