@@ -16,6 +16,7 @@ import hashlib
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -77,7 +78,7 @@ class Processes:
         """Fail fast when a child died."""
         for name, child, _ in self.children:
             if child.poll() is not None:
-                raise RuntimeError(
+                raise DevError(
                     f"{name} exited with status {child.returncode}; see {self.logs / name}.log"
                 )
 
@@ -168,7 +169,7 @@ async def _wait_ready(url: str, processes: Processes, what: str, limit: float = 
                     say(f"{what} is ready")
                     return
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{what} did not become ready at {url}")
+                raise DevError(f"{what} did not become ready at {url}")
             await asyncio.sleep(0.5)
 
 
@@ -333,7 +334,11 @@ async def run_dev(
                     await work
                 say("interrupted: stopping everything")
                 return 130
-            status = work.result()
+            try:
+                status = work.result()
+            except DevError as exc:
+                say(str(exc))
+                return 1
             if keep_running and status == 0:
                 say(f"everything keeps running: sandbox {SANDBOX}, gateway {GATEWAY}, UI {UI}")
                 say("press Ctrl-C to stop")
@@ -367,6 +372,27 @@ async def _demo(
     return 0
 
 
+class DevError(RuntimeError):
+    """The demo cannot run; the message says why and what to do."""
+
+
+def _require_free_ports() -> None:
+    """Refuse to start over another process (often a previous `--keep-running` demo)."""
+    for port, what in (
+        (TEMPORAL_PORT, "Temporal"),
+        (UI_PORT, "the Temporal UI"),
+        (SANDBOX_PORT, "the sandbox"),
+        (GATEWAY_PORT, "the gateway"),
+    ):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.settimeout(0.5)
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                raise DevError(
+                    f"port {port} (for {what}) is already in use: stop what listens there "
+                    "(another `signflow dev`?) and run again"
+                )
+
+
 async def start_processes(
     processes: Processes, data_dir: Path, env: dict[str, str], *, faults: Sequence[str] = ()
 ) -> None:
@@ -380,6 +406,7 @@ async def start_processes(
     """
     python = sys.executable
     fault_args = [arg for spec in faults for arg in ("--fault", spec)]
+    _require_free_ports()
     processes.start("temporal", _temporal_command(data_dir), env)
     processes.start(
         "sandbox",
