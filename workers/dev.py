@@ -142,7 +142,7 @@ def _sandbox_config(data_dir: Path) -> Path:
     return path
 
 
-def _temporal_command(data_dir: Path) -> list[str]:
+def temporal_command(data_dir: Path) -> list[str]:
     binary = Path(sys.executable).parent / "temporal"
     command = [
         str(binary), "server", "start-dev",
@@ -159,7 +159,7 @@ def _temporal_command(data_dir: Path) -> list[str]:
     return command
 
 
-async def _wait_ready(url: str, processes: Processes, what: str, limit: float = 90) -> None:
+async def wait_ready(url: str, processes: Processes, what: str, limit: float = 90) -> None:
     deadline = time.monotonic() + limit
     async with httpx.AsyncClient(timeout=2) as http:
         while True:
@@ -407,15 +407,15 @@ async def start_processes(
     python = sys.executable
     fault_args = [arg for spec in faults for arg in ("--fault", spec)]
     _require_free_ports()
-    processes.start("temporal", _temporal_command(data_dir), env)
+    processes.start("temporal", temporal_command(data_dir), env)
     processes.start(
         "sandbox",
         [python, "-m", "sandbox", "--port", str(SANDBOX_PORT), "--state",
          str(data_dir / "sandbox.db"), "--config", str(_sandbox_config(data_dir)), *fault_args],
         env,
     )  # fmt: skip
-    await _wait_ready(f"{SANDBOX}/_sandbox/healthz", processes, "the Digisign sandbox")
-    await _wait_ready(f"http://127.0.0.1:{UI_PORT}/", processes, "the Temporal dev server")
+    await wait_ready(f"{SANDBOX}/_sandbox/healthz", processes, "the Digisign sandbox")
+    await wait_ready(f"http://127.0.0.1:{UI_PORT}/", processes, "the Temporal dev server")
     processes.start("worker", [python, "-m", "workers", "worker"], env)
     processes.start("gateway", [python, "-m", "workers", "gateway"], env)
-    await _wait_ready(f"{GATEWAY}/readyz", processes, "the gateway")
+    await wait_ready(f"{GATEWAY}/readyz", processes, "the gateway")
