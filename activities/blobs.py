@@ -1,8 +1,12 @@
 """The blob store: where photos and PDFs live, so that history holds only references.
 
-`BlobStore` is the interface (object storage comes with deploy/); the filesystem
-implementation is the default. References are URLs: `file:///abs/path`,
+`BlobStore` is the interface; the filesystem implementation is the default, and
+`activities.blobs_s3.S3BlobStore` keeps blobs in S3 or an S3-compatible server
+(`SIGNFLOW_BLOB_BACKEND=s3`). References are URLs: `file:///abs/path`,
 `s3://bucket/key`, `https://...`.
+
+Every store refuses (`BlobRefused`, never retried) what lies outside it, and reports
+what it cannot read or write now (`BlobError`, retried) naming the reference only.
 """
 
 from __future__ import annotations

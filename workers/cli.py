@@ -7,6 +7,7 @@
     signflow start EVENT.json       start a lifecycle from a loan event file
     signflow status DOCUMENT_ID     a lifecycle's state, as JSON
     signflow decode MSG             decrypt a Digisign redirect `msg` (support staff)
+    signflow search-attributes      register signflow's search attributes (once per namespace)
 
 Settings come from `SIGNFLOW_*` environment variables or `.env` (workers/settings.py).
 """
@@ -19,9 +20,13 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workers.logging import configure_logging
 from workers.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
 
 
 def parser() -> argparse.ArgumentParser:
@@ -58,7 +63,24 @@ def parser() -> argparse.ArgumentParser:
     status.add_argument("document_id")
     decode = commands.add_parser("decode", help="decrypt a Digisign redirect msg")
     decode.add_argument("msg")
+    commands.add_parser(
+        "search-attributes",
+        help="register signflow's search attributes in the configured namespace",
+        description=SEARCH_ATTRIBUTES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     return cli
+
+
+SEARCH_ATTRIBUTES_HELP = """\
+Register signflow's custom search attributes (LoanId, DocumentId, SigningStage,
+PendingSigners, SignerEmailHashes) in SIGNFLOW_TEMPORAL_NAMESPACE through the
+operator service. Safe to run again: attributes already registered with the same
+type are left alone; one registered with another type is an error, and then
+nothing is changed.
+
+Temporal Cloud does not take this call: register the attributes with its own
+control plane, `tcld namespace search-attributes add` or the Cloud UI."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -88,7 +110,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "worker":
         from workers.runtime import run_worker
 
-        asyncio.run(run_worker(settings))
+        try:
+            asyncio.run(run_worker(settings))
+        except SettingsError as exc:
+            print(f"signflow: {exc}", file=sys.stderr)
+            return 2
         return 0
     if args.command == "gateway":
         from workers.gateway import serve_gateway
@@ -101,6 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_status(settings, args.document_id))
     if args.command == "decode":
         return _decode(settings, args.msg)
+    if args.command == "search-attributes":
+        return asyncio.run(_search_attributes(settings))
     return 2  # pragma: no cover - argparse refuses unknown commands
 
 
@@ -138,6 +166,90 @@ async def _status(settings: Settings, document_id: str) -> int:
         return 1
     print(status.model_dump_json(indent=2))
     return 0
+
+
+async def _search_attributes(settings: Settings) -> int:
+    from workers.runtime import connect
+
+    try:
+        client = await connect(settings)
+    except RuntimeError as exc:  # the server is unreachable
+        print(f"signflow: {exc}", file=sys.stderr)
+        return 1
+    return await register_search_attributes(client, settings.temporal_namespace)
+
+
+async def register_search_attributes(client: Client, namespace: str) -> int:
+    """Register the missing search attributes in `namespace`, print what was done; the exit status.
+
+    Nothing is changed when one exists with another type: a lifecycle would fail to
+    upsert it, and the operator must decide (rename, or a new namespace).
+    """
+    from temporalio.api.enums.v1 import IndexedValueType
+    from temporalio.api.operatorservice.v1 import (
+        AddSearchAttributesRequest,
+        ListSearchAttributesRequest,
+    )
+    from temporalio.service import RPCError, RPCStatusCode
+
+    from workflows.names import SEARCH_ATTRIBUTES
+
+    wanted = {
+        key.name: IndexedValueType.ValueType(key.indexed_value_type) for key in SEARCH_ATTRIBUTES
+    }
+    try:
+        listed = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=namespace)
+        )
+        existing = {**listed.system_attributes, **listed.custom_attributes}
+        conflicts = [
+            f"{name} is registered as {_type_name(existing[name])}, "
+            f"signflow needs {_type_name(kind)}"
+            for name, kind in wanted.items()
+            if name in existing and existing[name] != kind
+        ]
+        if conflicts:
+            print(
+                f"signflow: search attributes of namespace {namespace} conflict; "
+                "nothing was changed:\n  " + "\n  ".join(conflicts),
+                file=sys.stderr,
+            )
+            return 1
+        missing = {name: kind for name, kind in wanted.items() if name not in existing}
+        if missing:
+            await client.operator_service.add_search_attributes(
+                AddSearchAttributesRequest(namespace=namespace, search_attributes=missing)
+            )
+    except RPCError as exc:
+        refused = (
+            RPCStatusCode.PERMISSION_DENIED,
+            RPCStatusCode.UNAUTHENTICATED,
+            RPCStatusCode.UNIMPLEMENTED,
+        )
+        if exc.status not in refused:
+            print(f"signflow: cannot register search attributes: {exc.message}", file=sys.stderr)
+            return 1
+        print(
+            f"signflow: the server refused to manage search attributes ({exc.message}).\n"
+            "On Temporal Cloud, register them with its control plane instead, "
+            "`tcld namespace search-attributes add` or the Cloud UI:\n  "
+            + "\n  ".join(f"{name}={_type_name(kind)}" for name, kind in wanted.items()),
+            file=sys.stderr,
+        )
+        return 1
+    print(f"search attributes of namespace {namespace}:")
+    for name, kind in wanted.items():
+        done = "registered" if name in missing else "already registered"
+        print(f"  {name} ({_type_name(kind)}): {done}")
+    return 0
+
+
+def _type_name(kind: int) -> str:
+    """`Keyword` for INDEXED_VALUE_TYPE_KEYWORD, as `temporal` and tcld spell it."""
+    from temporalio.api.enums.v1 import IndexedValueType
+
+    name = IndexedValueType.Name(IndexedValueType.ValueType(kind))
+    return name.removeprefix("INDEXED_VALUE_TYPE_").title().replace("_", "")
 
 
 def _decode(settings: Settings, msg: str) -> int:
