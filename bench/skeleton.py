@@ -9,9 +9,9 @@ Temporal terms, and nothing else:
     send (no-op) ─► per signer, in order: sign link (signals `step`) + bounded wait
     ─► download (no-op)
 
-so 2 signers give 8 activities, 4 signals and 4 timers, as `SigningWorkflow`; with
-`confirm`, one more no-op after each wait (12 activities), for a `SigningWorkflow`
-that confirms each redirect with Digisign (a planned change, see bench/README.md).
+so 2 signers give 8 activities, 4 signals and 4 timers; with `confirm` (the
+default), one more no-op after each wait (12 activities), as `SigningWorkflow`, which
+confirms each redirect with Digisign by asking for the link again.
 The "link" activity signals the workflow itself before returning, standing in for the
 human behind the redirect; the wait starts before the activity is scheduled, so its timer
 is always in history.
@@ -45,9 +45,9 @@ class SkeletonInput(BaseModel):
     """How many signers the skeleton lifecycle has."""
 
     signers: int = 2
-    confirm: bool = False
-    """One more no-op after each wait, for a `SigningWorkflow` that asks Digisign to
-    confirm every redirect (a second link call, answered `14` or "already signed")."""
+    confirm: bool = True
+    """One more no-op after each wait, as `SigningWorkflow` asks Digisign to confirm
+    every redirect (a second link call, answered `14` or "already signed")."""
 
 
 class LinkInput(BaseModel):

@@ -14,6 +14,11 @@ Determinism hazards worth knowing before editing:
   tests in tests/workflows/test_replay.py);
 - `wait_condition` with and without a timeout are different commands; keep the
   timeouts as they are or patch.
+
+Patches in force (each guards lifecycles started by older code; remove one with
+`workflow.deprecate_patch` once no lifecycle started before it can still run):
+- `CONFIRM_REDIRECTS`: a redirect is a claim, confirmed with Digisign before it
+  counts (see `_confirm_activation`). Lifecycles started before it trust redirects.
 """
 
 from __future__ import annotations
@@ -62,6 +67,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.outcomes import RETRY_LATER, DigisignFailure, LifecycleEnded
     from workflows.state import LifecycleState, SignerState
 
+CONFIRM_REDIRECTS = "confirm-redirects"
+"""Patch id: activations and signatures are confirmed with Digisign, not taken on a redirect."""
+
 T = TypeVar("T")
 A = TypeVar("A")
 
@@ -78,6 +86,8 @@ class SigningWorkflow:
         self._main: asyncio.Task[SigningOutcome] | None = None
         self._cancel_reason: str | None = None
         self._shown: tuple[Any, ...] = ()
+        # Decided here, before any handler runs, so that handlers and the lifecycle agree.
+        self._confirm = workflow.patched(CONFIRM_REDIRECTS)
 
     # --- the lifecycle -----------------------------------------------------------------
 
@@ -151,21 +161,25 @@ class SigningWorkflow:
         deadline = signer.activation_deadline or (
             workflow.now() + policies.DEFAULT_ACTIVATION_WINDOW
         )
-        try:
-            await self._wait(
-                lambda: signer.activated,
-                deadline - workflow.now(),
-                f"activation of signer {signer.index + 1}",
-            )
-        except TimeoutError:
-            raise LifecycleEnded(
-                SigningOutcome(
-                    status=OutcomeStatus.ACTIVATION_EXPIRED,
-                    reason="activation_deadline",
-                    detail=f"signer {signer.index + 1} did not activate in time",
-                    signer_index=signer.index,
+        while True:  # one wait at least: a wait is a timer, and timers are history
+            try:
+                await self._wait(
+                    lambda: signer.activated or signer.activation_claimed,
+                    deadline - workflow.now(),
+                    f"activation of signer {signer.index + 1}",
                 )
-            ) from None
+            except TimeoutError:
+                raise LifecycleEnded(
+                    SigningOutcome(
+                        status=OutcomeStatus.ACTIVATION_EXPIRED,
+                        reason="activation_deadline",
+                        detail=f"signer {signer.index + 1} did not activate in time",
+                        signer_index=signer.index,
+                    )
+                ) from None
+            if signer.activated:
+                break
+            await self._confirm_activation(signer)
         signer.stage = SignerStage.ACTIVE
         self._refresh()
 
@@ -191,6 +205,20 @@ class SigningWorkflow:
         else:
             signer.activated = True
             signer.stage = SignerStage.ACTIVE
+
+    async def _confirm_activation(self, signer: SignerState) -> None:
+        """Ask Digisign whether a signer redirected as activated really is.
+
+        A redirect proves nothing by itself: its `msg` is AES/ECB, which authenticates
+        nothing, and splicing 16-byte blocks of real `msg`s makes new valid ones. So
+        the workflow asks for a fresh activation link: `14` "already activated" is the
+        proof. A fresh link means the redirect was false (or early): the new link is
+        published and the wait goes on; Digisign's second delivery of a real redirect
+        asks again.
+        """
+        signer.activation_claimed = False  # a claim arriving during the call asks again
+        if await self._issue_activation_link(signer) is not None:
+            self._unconfirmed("activation", signer)
 
     async def _issue_activation_link(self, signer: SignerState) -> LinkResponse | None:
         """Get a fresh activation link and publish it; None if the signer is already active."""
@@ -281,13 +309,35 @@ class SigningWorkflow:
             if signer.certificate_expired:
                 await self._reregister(signer)
                 continue
-            signer.await_(SignerStage.AWAITING_SIGNATURE, workflow.now())
-            self._refresh()
-            if await self._issue_sign_link(signer) is None:
+            if signer.stage is not SignerStage.AWAITING_SIGNATURE:
+                signer.await_(SignerStage.AWAITING_SIGNATURE, workflow.now())
+                self._refresh()
+            # Asking for a link is also how a redirect is confirmed (a redirect proves
+            # nothing by itself, see `_confirm_activation`): after a signature Digisign
+            # answers "telah menandatangani" (already signed), after a refusal it offers
+            # no link (a `05`); a fresh link means neither happened.
+            rejection = signer.rejection_claimed
+            claimed = signer.signature_claimed or rejection
+            signer.signature_claimed = signer.rejection_claimed = False
+            try:
+                if await self._issue_sign_link(signer) is None:
+                    continue
+            except DigisignFailure as failure:
+                if not (rejection and failure.kind == "NotFound"):
+                    raise
+                signer.rejected = True  # the refusal is confirmed: ended at the loop's top
                 continue
+            if claimed:
+                self._unconfirmed("rejection" if rejection else "signature", signer)
             try:
                 await self._wait(
-                    lambda: signer.signed or signer.rejected or signer.certificate_expired,
+                    lambda: (
+                        signer.signed
+                        or signer.signature_claimed
+                        or signer.rejection_claimed
+                        or signer.rejected
+                        or signer.certificate_expired
+                    ),
                     deadline - workflow.now(),
                     f"signature of signer {signer.index + 1}",
                 )
@@ -304,6 +354,18 @@ class SigningWorkflow:
             self._end_rejected(signer)
         signer.stage = SignerStage.SIGNED
         self._refresh()
+
+    def _unconfirmed(self, what: str, signer: SignerState) -> None:
+        """A redirect Digisign does not confirm: forged, replayed, or ahead of Digisign."""
+        workflow.logger.warning(
+            "%s redirect for signer %d not confirmed by Digisign: a fresh link was issued",
+            what,
+            signer.index + 1,
+        )
+        workflow.metric_meter().create_counter(
+            "signflow_unconfirmed_redirects",
+            "Redirects that Digisign did not confirm (forged, replayed or early)",
+        ).add(1, {"kind": what})
 
     def _end_rejected(self, signer: SignerState) -> None:
         signer.stage = SignerStage.REJECTED
@@ -494,7 +556,10 @@ class SigningWorkflow:
         if signer is None:
             workflow.logger.warning("activation signal for an e-mail that is not a signer")
             return
-        signer.activated = True
+        if not self._confirm:
+            signer.activated = True  # lifecycles started before CONFIRM_REDIRECTS
+        elif not signer.activated:
+            signer.activation_claimed = True  # confirmed with Digisign by the lifecycle
 
     @workflow.signal(
         name=names.SIGNAL_SIGNED,
@@ -511,6 +576,13 @@ class SigningWorkflow:
             return
         if signer.signed or signer.rejected:
             return  # Digisign delivers every redirect twice.
+        if self._confirm:  # a claim, confirmed with Digisign by the lifecycle
+            if signal.rejected:
+                signer.rejection_claimed = True
+            else:
+                signer.signature_claimed = True
+            return
+        # Lifecycles started before CONFIRM_REDIRECTS take the redirect's word.
         if signal.rejected:
             signer.rejected = True
         else:

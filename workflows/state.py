@@ -35,7 +35,13 @@ class SignerState:
     registration: RegistrationKind | None = None
     activation_deadline: datetime | None = None
     activated: bool = False
+    activation_claimed: bool = False
+    """An activation redirect arrived and Digisign has not confirmed it yet."""
     signed: bool = False
+    signature_claimed: bool = False
+    """A sign redirect arrived and Digisign has not confirmed it yet."""
+    rejection_claimed: bool = False
+    """A redirect reported a refusal to sign, and Digisign has not confirmed it yet."""
     rejected: bool = False
     certificate_expired: bool = False
     activation_link: LinkResponse | None = None

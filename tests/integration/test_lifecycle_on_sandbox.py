@@ -192,3 +192,87 @@ async def test_a_loan_is_signed_in_sequence_through_the_sandbox_and_charged_once
     charged = {kind: after.get(kind, 0) - before.get(kind, 0) for kind in after}
     assert charged.get("identity_check", 0) == 2  # the two new signers, once each
     assert charged.get("document", 0) == 1
+
+
+async def _until(handle: WorkflowHandle[Any, Any], predicate: Any, limit: float = 30) -> Any:
+    async with asyncio.timeout(limit):
+        while True:
+            status = await handle.query(SigningWorkflow.status)
+            if predicate(status):
+                return status
+            await asyncio.sleep(0.05)
+
+
+async def test_forged_redirects_are_put_to_the_sandbox_and_count_nothing(
+    dev: WorkflowEnvironment,
+    sandbox: RunningSandbox,
+    http: httpx.AsyncClient,
+    digisign: DigisignClient,
+    robot: SignerRobot,
+    people: Any,
+    tmp_path: Path,
+) -> None:
+    # A forged `msg` (ECB blocks of real ones spliced) decrypts to a well-formed redirect
+    # for a real signer; the gateway cannot tell. The lifecycle asks Digisign instead.
+    blobs = FilesystemBlobStore(tmp_path / "blobs")
+    agreement = sample_agreement(title="Perjanjian Kredit", loan_id="LN-43", parties=["Debitur"])
+    document = await blobs.put("in/agreement.pdf", agreement, content_type="application/pdf")
+    await blobs.put("photos/ktp.jpg", JPEG, content_type="image/jpeg")
+    await blobs.put("photos/selfie.jpg", JPEG, content_type="image/jpeg")
+    borrower = people()
+    request = SigningRequest(
+        loan_id="LN-43",
+        document_id=f"LN43-{uuid.uuid4().hex[:8]}",
+        document=document,
+        signers=(signer_input(borrower, blobs, 1),),
+    )
+    task_queue = f"integration-{uuid.uuid4()}"
+    activities = DigisignActivities(digisign, blobs)
+    async with Worker(
+        dev.client,
+        task_queue=task_queue,
+        workflows=[SigningWorkflow],
+        activities=[
+            activities.register,
+            activities.activation_link,
+            activities.send_document,
+            activities.sign_link,
+            activities.download_signed,
+            LosActivities(http).notify,
+        ],
+    ):
+        handle = await start_signing(dev.client, request, task_queue=task_queue)
+        cipher = RedirectCipher(sandbox.partner.aes_key)
+
+        # A forged activation: the sandbox still offers a link, so nothing is counted.
+        first = await _until(handle, lambda s: s.signers[0].activation_link is not None)
+        await handle.signal(SigningWorkflow.activated, ActivatedSignal(email=borrower.email))
+        fresh = await _until(
+            handle, lambda s: s.signers[0].activation_link != first.signers[0].activation_link
+        )
+        assert fresh.signers[0].stage is SignerStage.AWAITING_ACTIVATION
+        outcome = await robot.activate(fresh.signers[0].activation_link.link)
+        assert outcome.msg, outcome.page_text
+        real = parse_activation_redirect(cipher.decrypt(outcome.msg))
+        await handle.signal(SigningWorkflow.activated, ActivatedSignal(email=real.email_user))
+
+        # A forged signature: the sandbox offers a fresh link, so it is not counted.
+        waiting = await _until(handle, lambda s: s.signers[0].sign_link is not None)
+        forged = SignedSignal(email=borrower.email, document_id=request.document_id)
+        await handle.signal(SigningWorkflow.signed, forged)
+        again = await _until(
+            handle, lambda s: s.signers[0].sign_link != waiting.signers[0].sign_link
+        )
+        assert again.signers[0].stage is SignerStage.AWAITING_SIGNATURE
+        assert not again.signers[0].signed
+        outcome = await robot.sign(again.signers[0].sign_link.link)
+        assert outcome.msg, outcome.page_text
+        signed = parse_sign_redirect(cipher.decrypt(outcome.msg))
+        await handle.signal(
+            SigningWorkflow.signed,
+            SignedSignal(email=signed.email_user, document_id=signed.document_id),
+        )
+        result = await handle.result()
+
+    assert result.status is OutcomeStatus.COMPLETED, result
+    assert borrower.name in pdf.page_text(await blobs.get(result.signed_document.ref), 2)

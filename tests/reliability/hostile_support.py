@@ -6,7 +6,9 @@ SQLite database in a file, a client and a worker whose payloads go through
 like `workers.gateway.serve_gateway`: no access log) with the process's logging routed
 through `workers.logging.configure_logging` into a buffer. The worker runs the
 `ScriptedDigisign` fake; its humans are set to "ignore", so only the gateway's
-redirects move a signer on.
+redirects move a signer on. `deliver` first records at the fake Digisign what each
+redirect reports (the signer activated, or signed), as the real Digisign knows it
+before it redirects: the workflow confirms every redirect with Digisign.
 
 Every stack it opens is remembered in `STACKS` (its log text and database file), so
 the secrets scenario can inspect what the earlier scenarios left behind.
@@ -260,9 +262,16 @@ def storm_order(redirects: list[Redirect], rng: random.Random) -> list[Redirect]
 
 
 async def deliver(
-    base_url: str, redirects: list[Redirect], *, concurrency: int = 100
+    base_url: str,
+    redirects: list[Redirect],
+    *,
+    digisign: ScriptedDigisign,
+    concurrency: int = 100,
 ) -> Counter[int]:
-    """Send every redirect (anonymous, as the browser and Digisign do); status counts."""
+    """Send every redirect (anonymous, as the browser and Digisign do); status counts.
+
+    Before each, the signer does at `digisign` what the redirect reports.
+    """
     codes: Counter[int] = Counter()
     gate = asyncio.Semaphore(concurrency)
     async with httpx.AsyncClient(
@@ -273,6 +282,10 @@ async def deliver(
 
         async def one(r: Redirect) -> None:
             async with gate:
+                if r.kind == "activation":
+                    digisign.activate(r.email)
+                else:
+                    digisign.sign(r.email, r.document_id)
                 # The msg arrives exactly as Digisign writes it: already URL-encoded.
                 response = await http.get(f"/digisign/{r.kind}?msg={r.msg}")
                 codes[response.status_code] += 1
@@ -290,8 +303,18 @@ class Tally:
     problems: list[str] = field(default_factory=list)
 
 
-async def tally(stack: Stack, events: list[dict[str, Any]], *, limit: float = 60) -> Tally:
-    """Wait for every lifecycle to end; judge outcome, signals and Digisign charges."""
+async def tally(
+    stack: Stack,
+    events: list[dict[str, Any]],
+    *,
+    limit: float = 60,
+    forged: dict[str, int] | None = None,
+) -> Tally:
+    """Wait for every lifecycle to end; judge outcome, signals and Digisign charges.
+
+    `forged`: document id → sign signals known to come from forged redirects (claims
+    Digisign refused), on top of the real deliveries.
+    """
     result = Tally()
 
     async def judge(event: dict[str, Any]) -> None:
@@ -316,9 +339,11 @@ async def tally(stack: Stack, events: list[dict[str, Any]], *, limit: float = 60
         ok = (
             outcome.status is OutcomeStatus.COMPLETED
             and all(s.signed and s.stage is SignerStage.SIGNED for s in current.signers)
-            # each signer counted once: at least one signal each, never more than the
-            # two deliveries of their redirect
-            and len(people) <= signed_signals["any"] <= 2 * len(people)
+            # never more signals than the two deliveries of each redirect; fewer is
+            # fine: a signer whose redirect came early (before their activation) is
+            # counted at their turn on Digisign's word, and a late delivery finds the
+            # lifecycle ended (404)
+            and signed_signals["any"] - (forged or {}).get(document_id, 0) <= 2 * len(people)
         )
         if ok:
             result.completed += 1

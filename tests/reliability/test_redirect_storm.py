@@ -49,7 +49,7 @@ async def test_a_redirect_storm_counts_every_signer_once(stack: Stack) -> None:
     redirects = [r for e in events for r in redirects_for(e)]
     storm = storm_order(redirects, random.Random(7))
 
-    codes = await deliver(stack.base_url, storm)
+    codes = await deliver(stack.base_url, storm, digisign=stack.digisign)
     result = await tally(stack, events)
 
     server_errors = sum(n for code, n in codes.items() if code >= 500)

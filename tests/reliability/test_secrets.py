@@ -62,7 +62,9 @@ async def test_no_secret_or_personal_data_leaves_the_process(stack: Stack) -> No
     async with authed(stack.base_url) as http:
         events = await start_waiting(stack, http, 10, 2)
     redirects = [r for e in events for r in redirects_for(e)]
-    codes = await deliver(stack.base_url, storm_order(redirects, random.Random(6)))
+    codes = await deliver(
+        stack.base_url, storm_order(redirects, random.Random(6)), digisign=stack.digisign
+    )
     assert all(code < 500 for code in codes)
     assert (await tally(stack, events)).completed == len(events)
 
@@ -103,7 +105,9 @@ async def test_the_database_of_this_run_holds_no_personal_data(stack: Stack) -> 
     """The running stack's own database files (main file and WAL) hold no personal data."""
     async with authed(stack.base_url) as http:
         events = await start_waiting(stack, http, 3, 2)
-    await deliver(stack.base_url, [r for e in events for r in redirects_for(e)])
+    await deliver(
+        stack.base_url, [r for e in events for r in redirects_for(e)], digisign=stack.digisign
+    )
     assert (await tally(stack, events)).completed == len(events)
     text = _db_text(stack.db_path)
     assert len(text) > 0

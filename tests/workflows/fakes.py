@@ -9,6 +9,11 @@ The humans: when a link is issued, the fake signals the workflow *before* return
 (activated, signed, rejected, certificate expired), as the gateway would after
 Digisign's redirect. Signalling before the activity completes keeps the time-skipping
 server from racing past the deadline between the link and the signal.
+
+Digisign's memory: who is active and who signed which document, so that asking for a
+link again answers as Digisign would (`14` already active, `05` already signed). The
+workflow confirms every redirect that way; a signal the fake's Digisign does not
+back (`activate`/`sign` not called) is a forged one.
 """
 
 from __future__ import annotations
@@ -85,6 +90,12 @@ class ScriptedDigisign:
     calls: list[Call] = field(default_factory=list)
     notifications: list[NotifyInput] = field(default_factory=list)
     _expired_once: set[str] = field(default_factory=set)
+    active: set[str] = field(default_factory=set)
+    """E-mails (lower case) Digisign knows as activated."""
+    signatures: set[tuple[str, str]] = field(default_factory=set)
+    """(document id, e-mail in lower case) Digisign knows as signed."""
+    refused: set[str] = field(default_factory=set)
+    """Documents a signer refused to sign: Digisign offers no more sign links (`05`)."""
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def called(self, name: str) -> list[Call]:
@@ -104,6 +115,21 @@ class ScriptedDigisign:
         handle = self.client.get_workflow_handle(activity.info().workflow_id)
         await handle.signal(signal, payload)
 
+    def activate(self, email: str) -> ActivatedSignal:
+        """The signer activates at Digisign; returns the redirect's signal."""
+        self.active.add(email.lower())
+        return ActivatedSignal(email=email)
+
+    def sign(self, email: str, document_id: str) -> SignedSignal:
+        """The signer signs at Digisign; returns the redirect's signal."""
+        self.signatures.add((document_id, email.lower()))
+        return SignedSignal(email=email, document_id=document_id)
+
+    def refuse(self, email: str, document_id: str) -> SignedSignal:
+        """The signer refuses to sign at Digisign; returns the redirect's signal."""
+        self.refused.add(document_id)
+        return SignedSignal(email=email, document_id=document_id, rejected=True)
+
     @activity.defn(name="digisign.register")
     async def register(self, data: RegisterInput) -> RegisterResult:
         outcome: RegisterResult = self._next(
@@ -115,13 +141,14 @@ class ScriptedDigisign:
     async def activation_link(self, data: ActivationLinkInput) -> ActivationLinkResult:
         self.counts["activation_link"] += 1
         n = self.counts["activation_link"]
-        outcome: ActivationLinkResult = self._next(
-            "activation_link",
-            data,
-            ActivationLinkResult(link=f"https://digisign.test/activationpage.html?act={n}"),
+        default = (
+            ActivationLinkResult(already_active=True)
+            if data.email.lower() in self.active
+            else ActivationLinkResult(link=f"https://digisign.test/activationpage.html?act={n}")
         )
+        outcome: ActivationLinkResult = self._next("activation_link", data, default)
         if outcome.link and self.humans.get(data.email, "sign") not in ("ignore", "wait"):
-            await self._signal(names.SIGNAL_ACTIVATED, ActivatedSignal(email=data.email))
+            await self._signal(names.SIGNAL_ACTIVATED, self.activate(data.email))
         return outcome
 
     @activity.defn(name="digisign.change_contact")
@@ -137,11 +164,14 @@ class ScriptedDigisign:
     async def sign_link(self, data: SignLinkInput) -> SignLinkResult:
         self.counts["sign_link"] += 1
         n = self.counts["sign_link"]
-        outcome: SignLinkResult = self._next(
-            "sign_link",
-            data,
-            SignLinkResult(link=f"https://digisign.test/signingpage.html?sgn={n}"),
+        default: Outcome = (
+            SignLinkResult(already_signed=True)
+            if (data.document_id, data.email.lower()) in self.signatures
+            else e.NotFound(Endpoint.SIGN_LINK, "05", "dokumen telah ditolak")
+            if data.document_id in self.refused
+            else SignLinkResult(link=f"https://digisign.test/signingpage.html?sgn={n}")
         )
+        outcome: SignLinkResult = self._next("sign_link", data, default)
         if not outcome.link:
             return outcome
         behaviour = self.humans.get(data.email, "sign")
@@ -150,13 +180,10 @@ class ScriptedDigisign:
             await self._signal(
                 names.SIGNAL_CERTIFICATE_EXPIRED, CertificateExpiredSignal(email=data.email)
             )
-        elif behaviour in ("sign", "wait", "expire", "reject"):
-            await self._signal(
-                names.SIGNAL_SIGNED,
-                SignedSignal(
-                    email=data.email, document_id=data.document_id, rejected=behaviour == "reject"
-                ),
-            )
+        elif behaviour == "reject":
+            await self._signal(names.SIGNAL_SIGNED, self.refuse(data.email, data.document_id))
+        elif behaviour in ("sign", "wait", "expire"):
+            await self._signal(names.SIGNAL_SIGNED, self.sign(data.email, data.document_id))
         for extra in self.extra_signals.get(data.email, []):
             await extra(data.document_id)
         return outcome

@@ -27,7 +27,7 @@ from tests.support.binaries import venv_binary
 from tests.workflows.conftest import signing_request
 from tests.workflows.fakes import ScriptedDigisign, retry_later
 from workflows import names
-from workflows.models import ActivatedSignal, OutcomeStatus, SigningPolicy
+from workflows.models import OutcomeStatus, SigningPolicy
 from workflows.signing import SigningWorkflow
 from workflows.starting import start_signing
 
@@ -121,7 +121,7 @@ async def test_search_attributes_summaries_and_details_show_the_lifecycle(
 
         assert await eventually(found) == [handle.id]
 
-        await handle.signal(SigningWorkflow.activated, ActivatedSignal(email=waiting))
+        await handle.signal(SigningWorkflow.activated, digisign.activate(waiting))
         outcome = await handle.result()
         assert outcome.status is OutcomeStatus.COMPLETED
 
