@@ -28,7 +28,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
+import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Hashable
 from typing import Annotated, Any
 
@@ -104,6 +107,45 @@ class KeyedLocks:
         return len(self._locks)
 
 
+class RecentRedirects:
+    """The `msg`s this replica signalled lately, by digest: Digisign's second delivery
+    of the same `msg` is answered without asking Temporal anything.
+
+    Keyed by the exact `msg`, never by document or e-mail: a different `msg` for the
+    same signer (a forged one, say) must not hide the real one that follows.
+
+    Args:
+        ttl_seconds: how long a `msg` is remembered.
+        size: at most this many are remembered (the oldest are forgotten first).
+    """
+
+    def __init__(self, *, ttl_seconds: float = 900, size: int = 50_000) -> None:
+        self._ttl = ttl_seconds
+        self._size = size
+        self._seen: OrderedDict[bytes, float] = OrderedDict()
+
+    @staticmethod
+    def _key(msg: str) -> bytes:
+        # Deliveries differ only in URL-encoding and MIME line breaks, gone by now.
+        return hashlib.sha256("".join(msg.split()).encode()).digest()
+
+    def seen(self, msg: str) -> bool:
+        """Whether this `msg` was signalled within the TTL."""
+        at = self._seen.get(self._key(msg))
+        return at is not None and time.monotonic() - at < self._ttl
+
+    def add(self, msg: str) -> None:
+        """Remember that this `msg` was signalled."""
+        key = self._key(msg)
+        self._seen[key] = time.monotonic()
+        self._seen.move_to_end(key)
+        while len(self._seen) > self._size:
+            self._seen.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+
 class RedirectHandler:
     """Turns redirects into signals.
 
@@ -117,6 +159,7 @@ class RedirectHandler:
         self._client = client
         self._cipher = RedirectCipher(config.digisign_aes_key.get_secret_value())
         self._locks = KeyedLocks()
+        self._recent = RecentRedirects()
         # The status query only saves a duplicate signal: it may take half the time.
         self._query_timeout = config.temporal_timeout_seconds / 2
 
@@ -133,6 +176,9 @@ class RedirectHandler:
         email = redirect.email_user
         hashed = names.email_hash(email)
         async with self._locks.hold(("activation", hashed)):
+            if self._recent.seen(_required(msg)):
+                logger.info("activation redirect repeated: not signalled again")
+                return Page.ACTIVATED
             workflow_ids = await self._waiting_for(hashed)
             if not workflow_ids:
                 raise NoLifecycle("no running lifecycle has this signer")
@@ -145,6 +191,8 @@ class RedirectHandler:
                     workflow_id, names.SIGNAL_ACTIVATED, ActivatedSignal(email=email)
                 ):
                     signalled += 1
+            if signalled:
+                self._recent.add(_required(msg))
         logger.info(
             "activation redirect: signalled %d of %d lifecycles (signer %s)",
             signalled,
@@ -167,6 +215,9 @@ class RedirectHandler:
         workflow_id = lifecycle_id(document_id)
         hashed = names.email_hash(redirect.email_user)
         async with self._locks.hold(("sign", document_id, hashed)):
+            if self._recent.seen(_required(msg)):
+                logger.info("sign redirect for %s repeated: not signalled again", workflow_id)
+                return _sign_page(redirect), document_id
             status = await self._status(workflow_id)
             signer = _signer(status, redirect.email_user) if status is not None else None
             if status is not None and signer is None:
@@ -187,6 +238,7 @@ class RedirectHandler:
             )
             if not await self._signal(workflow_id, names.SIGNAL_SIGNED, signal):
                 raise NoLifecycle(f"{workflow_id} has ended or does not exist")
+            self._recent.add(_required(msg))
         logger.info(
             "sign redirect: %s signalled (%s)",
             workflow_id,

@@ -17,6 +17,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -81,6 +83,26 @@ nothing is changed.
 
 Temporal Cloud does not take this call: register the attributes with its own
 control plane, `tcld namespace search-attributes add` or the Cloud UI."""
+
+
+ONE_SHOT = frozenset({"start", "status", "search-attributes"})
+"""Commands that talk to Temporal once and end."""
+
+
+def entry() -> None:
+    """The `signflow` console script: `main`, then exit with its status.
+
+    After a one-shot Temporal command, the SDK's Rust runtime can abort the
+    interpreter's finalization (`PyGILState_Release`), turning a success into a
+    SIGABRT. Everything is done and flushed by then, so those commands leave at once.
+    """
+    code = main()
+    if len(sys.argv) > 1 and sys.argv[1] in ONE_SHOT:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        logging.shutdown()
+        os._exit(code)
+    sys.exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,6 +13,8 @@ production; a change that must alter histories needs `workflow.patched`.
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -121,3 +123,7 @@ async def main(run: Callable[[str, Scenario], Awaitable[Any]] = record) -> None:
 
 if __name__ == "__main__":
     asyncio.run(main())
+    # The SDK's Rust runtime can abort the interpreter's finalization (a GIL error);
+    # the files are written, so leave at once.
+    sys.stdout.flush()
+    os._exit(0)
