@@ -4,8 +4,9 @@
 
 Real: the embedded default of `workers.dev` — the Temporal dev server (SQLite file),
 the Digisign sandbox, the worker and the gateway as separate processes — with loan
-events posted to the gateway and the signer robot driving each lifecycle through the
-sandbox's pages (`workers.dev._drive`), as `./scripts/demo --loans N` does.
+events posted to the gateway, their links received at the LOS callback URL
+(`workers.demo_los`) and the signer robot acting on each through the sandbox's pages
+(`workers.dev._drive`), as `./scripts/demo --loans N` does.
 
 Floor: `bench.skeleton` (same number of activities, signals and timers, no-op
 activities, its worker a separate process) on the same dev server, started and
@@ -38,6 +39,7 @@ from activities.blobs import FilesystemBlobStore
 from bench.common import bench_dir, dev_on_free_ports, machine, percentile, table
 from bench.skeleton import SkeletonInput, SkeletonWorkflow
 from workers import dev
+from workers.demo_los import DemoLos
 from workflows.names import workflow_id
 
 SKELETON_QUEUE = "bench-skeleton"
@@ -87,16 +89,19 @@ async def _history(client: Client, wids: list[str]) -> tuple[float, Counter[str]
     return statistics.mean(totals), shape
 
 
-async def _real(http: httpx.AsyncClient, blobs: FilesystemBlobStore, stamp: str, i: int) -> str:
+async def _real(
+    http: httpx.AsyncClient, blobs: FilesystemBlobStore, los: DemoLos, stamp: str, i: int
+) -> str:
     run = f"{stamp}{i:04d}"
-    event = await dev.loan_event(blobs, run)
+    event = {**await dev.loan_event(blobs, run), "los_callback_url": los.callback_url}
     response = await http.post(
         f"{dev.GATEWAY}/v1/loan-events",
         json=event,
         headers={"Authorization": f"Bearer {dev.EVENT_TOKEN}"},
     )
     response.raise_for_status()
-    status = await asyncio.wait_for(dev._drive(http, event["document_id"]), timeout=600)
+    inbox = los.inbox(event["document_id"])
+    status = await asyncio.wait_for(dev._drive(http, event["document_id"], inbox), timeout=600)
     if status["outcome"]["status"] != "completed":
         raise RuntimeError(f"{event['document_id']} ended as {status['outcome']}")
     return workflow_id(event["document_id"])
@@ -121,14 +126,14 @@ async def run(count: int, concurrency: int) -> None:
         client = await Client.connect(address, data_converter=pydantic_data_converter)
         blobs = FilesystemBlobStore(data_dir / "blobs")
         limits = httpx.Limits(max_connections=2 * concurrency + 10)
-        async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+        async with DemoLos() as los, httpx.AsyncClient(timeout=60, limits=limits) as http:
             # Warm up both workers (imports, sandbox, first workflow tasks) off the clock.
-            await _quietly(drive_log, _real(http, blobs, stamp, 9999))
+            await _quietly(drive_log, _real(http, blobs, los, stamp, 9999))
             await _skeleton(client, "bench-warmup")
             dev.say(f"measuring {count} real lifecycles, {concurrency} at a time")
             real_wall, real_each, real_ids = await _quietly(
                 drive_log,
-                _timed(count, concurrency, lambda i: _real(http, blobs, stamp, i)),
+                _timed(count, concurrency, lambda i: _real(http, blobs, los, stamp, i)),
             )
             processes.check()
             dev.say(f"measuring {count} skeleton lifecycles, {concurrency} at a time")

@@ -11,7 +11,10 @@ Temporal terms, and nothing else:
 
 so 2 signers give 8 activities, 4 signals and 4 timers; with `confirm` (the
 default), one more no-op after each wait (12 activities), as `SigningWorkflow`, which
-confirms each redirect with Digisign by asking for the link again.
+confirms each redirect with Digisign by asking for the link again; with `notify` (the
+default), one more no-op after each link and one at the end (17 activities), as
+`SigningWorkflow` tells the LOS of each link and of the outcome when the loan event
+has a callback URL (the benchmark's LOS hands the links to the signer robot).
 The "link" activity signals the workflow itself before returning, standing in for the
 human behind the redirect; the wait starts before the activity is scheduled, so its timer
 is always in history.
@@ -48,6 +51,8 @@ class SkeletonInput(BaseModel):
     confirm: bool = True
     """One more no-op after each wait, as `SigningWorkflow` asks Digisign to confirm
     every redirect (a second link call, answered `14` or "already signed")."""
+    notify: bool = True
+    """One more no-op after each link and at the end: the LOS notifications."""
 
 
 class LinkInput(BaseModel):
@@ -87,6 +92,7 @@ class SkeletonWorkflow:
     def __init__(self) -> None:
         self._received: set[int] = set()
         self._confirm = False
+        self._notify = False
 
     @workflow.signal(name=SIGNAL)
     def step(self, step: Step) -> None:
@@ -96,11 +102,14 @@ class SkeletonWorkflow:
     async def run(self, data: SkeletonInput) -> int:
         n = data.signers
         self._confirm = data.confirm
+        self._notify = data.notify
         await asyncio.gather(*(self._onboard(k) for k in range(n)))  # activations
         await workflow.execute_activity_method(SkeletonActivities.noop, **CALL)  # send
         for k in range(n, 2 * n):  # signatures, in order
             await self._link_and_wait(k)
         await workflow.execute_activity_method(SkeletonActivities.noop, **CALL)  # download
+        if self._notify:
+            await workflow.execute_activity_method(SkeletonActivities.noop, **CALL)  # outcome
         return len(self._received)
 
     async def _onboard(self, key: int) -> None:
@@ -114,6 +123,8 @@ class SkeletonWorkflow:
         )
         link = LinkInput(workflow_id=workflow.info().workflow_id, key=key)
         await workflow.execute_activity_method(SkeletonActivities.link, link, **CALL)
+        if self._notify:
+            await workflow.execute_activity_method(SkeletonActivities.noop, **CALL)  # the link
         await waiting
         if self._confirm:
             await workflow.execute_activity_method(SkeletonActivities.noop, **CALL)

@@ -4,8 +4,10 @@ Starts four real processes — the Temporal dev server (SQLite file, UI on :8233
 the gateway as its codec endpoint, search attributes registered), the Digisign
 sandbox, the worker and the gateway — then plays a loan-origination system and two
 borrowers: it posts a loan event (two signers in sequence, a generated agreement,
-generated photos), lets the signer robot click through the sandbox's activation and
-sign pages, and waits for the signed PDF. Every process is stopped on exit or Ctrl-C.
+generated photos), receives signflow's notifications at its callback URL
+(`workers.demo_los`), hands each link to the signer robot, which clicks through the
+sandbox's activation and sign pages, and reports the signed PDF when signflow says the
+lifecycle completed. Every process is stopped on exit or Ctrl-C.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import httpx
 from activities.blobs import FilesystemBlobStore
 from sandbox.agreement import SIGNATURE_AREAS, sample_agreement
 from sandbox.robot import SignerRobot
+from workers.demo_los import DemoLos
 from workers.settings import SANDBOX_AES_KEY, SANDBOX_TOKEN, SANDBOX_USERID
 from workflows.names import SEARCH_ATTRIBUTES, workflow_id
 
@@ -226,10 +229,10 @@ async def loan_event(blobs: FilesystemBlobStore, run: str) -> dict[str, Any]:
 
 
 async def _sign_loan(
-    http: httpx.AsyncClient, blobs: FilesystemBlobStore, run: str
+    http: httpx.AsyncClient, blobs: FilesystemBlobStore, los: DemoLos, run: str
 ) -> tuple[Path, str, str] | None:
     """Send one loan event and act as its borrowers; the signed PDF, or None."""
-    event = await loan_event(blobs, run)
+    event = {**await loan_event(blobs, run), "los_callback_url": los.callback_url}
     response = await http.post(
         f"{GATEWAY}/v1/loan-events", json=event, headers={"Authorization": f"Bearer {EVENT_TOKEN}"}
     )
@@ -237,7 +240,9 @@ async def _sign_loan(
         say(f"the gateway refused the loan event: HTTP {response.status_code} {response.text}")
         return None
     say(f"loan {event['loan_id']} sent: lifecycle {response.json()['workflow_id']} started")
-    status = await asyncio.wait_for(_drive(http, event["document_id"]), timeout=600)
+    status = await asyncio.wait_for(
+        _drive(http, event["document_id"], los.inbox(event["document_id"])), timeout=600
+    )
     outcome = status["outcome"]
     if outcome["status"] != "completed":
         say(f"loan {event['loan_id']} ended as {outcome['status']}: {outcome.get('detail', '')}")
@@ -248,34 +253,30 @@ async def _sign_loan(
     return Path(unquote(urlsplit(ref).path)), digest, ui_link
 
 
-async def _drive(http: httpx.AsyncClient, document_id: str) -> dict[str, Any]:
-    """Act as the borrowers until the lifecycle ends; return its final status."""
+async def _drive(
+    http: httpx.AsyncClient, document_id: str, inbox: asyncio.Queue[dict[str, Any]]
+) -> dict[str, Any]:
+    """Act as the borrowers on each link the LOS receives, until signflow reports the
+    end; return the lifecycle's final status (from the gateway)."""
     robot = SignerRobot(http)
-    used: set[str] = set()
-    seen: set[tuple[int, str]] = set()
-    headers = {"Authorization": f"Bearer {EVENT_TOKEN}"}
     while True:
-        response = await http.get(f"{GATEWAY}/v1/signings/{document_id}", headers=headers)
-        response.raise_for_status()
-        status: dict[str, Any] = response.json()
-        if status.get("outcome"):
-            return status
-        for signer in status["signers"]:
-            index, stage = signer["index"], signer["stage"]
-            if (index, stage) not in seen:
-                seen.add((index, stage))
-                say(f"{document_id} signer {index + 1}: {stage.replace('_', ' ')}")
-            link = (signer.get("activation_link") or {}).get("link")
-            if stage == "awaiting_activation" and link and link not in used:
-                used.add(link)
-                say(f"signer {index + 1} opens the activation page and activates")
-                await robot.activate(link)
-            link = (signer.get("sign_link") or {}).get("link")
-            if stage == "awaiting_signature" and link and link not in used:
-                used.add(link)
-                say(f"signer {index + 1} opens the sign page and signs")
-                await robot.sign(link)
-        await asyncio.sleep(0.5)
+        note = await inbox.get()
+        event, n = note["event"], (note.get("signer_index") or 0) + 1
+        if event == "activation_link":
+            say(f"{document_id} signer {n}: awaiting activation")
+            say(f"signer {n} opens the activation page and activates")
+            await robot.activate(note["link"])
+        elif event == "sign_link":
+            say(f"{document_id} signer {n}: awaiting signature")
+            say(f"signer {n} opens the sign page and signs")
+            await robot.sign(note["link"])
+        else:  # completed or ended
+            break
+    headers = {"Authorization": f"Bearer {EVENT_TOKEN}"}
+    response = await http.get(f"{GATEWAY}/v1/signings/{document_id}", headers=headers)
+    response.raise_for_status()
+    status: dict[str, Any] = response.json()
+    return status
 
 
 @contextlib.asynccontextmanager
@@ -357,8 +358,8 @@ async def _demo(
     await start_processes(processes, data_dir, env, faults=options.faults)
     blobs = FilesystemBlobStore(data_dir / "blobs")
     runs = [run] if options.loans == 1 else [f"{run}{n:02d}" for n in range(options.loans)]
-    async with httpx.AsyncClient(timeout=30) as http:
-        results = await asyncio.gather(*(_sign_loan(http, blobs, r) for r in runs))
+    async with DemoLos() as los, httpx.AsyncClient(timeout=30) as http:
+        results = await asyncio.gather(*(_sign_loan(http, blobs, los, r) for r in runs))
     failed = [r for r in results if r is None]
     if failed:
         say(f"{len(failed)} of {len(results)} loans did not complete")
