@@ -76,10 +76,16 @@ async def _bounded(
 ) -> float:
     """Call `start(i)` for i < count, `concurrency` at a time; the wall seconds."""
     gate = asyncio.Semaphore(concurrency)
+    done = 0
+    step = max(count // 10, 1)
 
     async def one(i: int) -> None:
+        nonlocal done
         async with gate:
             await start(i)
+        done += 1
+        if done % step == 0 and count >= 1000:  # progress on long runs
+            print(f"  {done}/{count} after {time.perf_counter() - began:.0f} s", flush=True)
 
     began = time.perf_counter()
     await asyncio.gather(*(one(i) for i in range(count)))

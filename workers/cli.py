@@ -107,7 +107,14 @@ def entry() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a subcommand; the exit status."""
-    args = parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    if given[:1] == ["sandbox"]:
+        # Everything after `sandbox` is the sandbox's own (argparse's REMAINDER drops
+        # leading options such as `--port` inside a subcommand).
+        from sandbox.cli import main as sandbox_main
+
+        return sandbox_main(given[1:])
+    args = parser().parse_args(given)
     if args.command == "sandbox":
         from sandbox.cli import main as sandbox_main
 

@@ -76,14 +76,18 @@ def test_flags_alone_give_the_default_partner_and_the_default_state() -> None:
     assert build_config(parser().parse_args([])).state == DEFAULT_STATE
 
 
-@pytest.fixture
-def process() -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """``python -m sandbox`` on a free port, in memory, with registrations answering 91."""
+@pytest.fixture(params=["python -m sandbox", "signflow sandbox"])
+def process(request: pytest.FixtureRequest) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """The sandbox's command (``python -m sandbox``, or ``signflow sandbox`` with the same
+    flags) on a free port, in memory, with registrations answering 91."""
     port = free_port()
+    launcher = (
+        [sys.executable, "-m", "sandbox"]
+        if request.param == "python -m sandbox"
+        else [str(Path(sys.executable).with_name("signflow")), "sandbox"]
+    )
     command = [
-        sys.executable,
-        "-m",
-        "sandbox",
+        *launcher,
         "--port",
         str(port),
         "--state",
