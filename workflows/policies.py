@@ -12,9 +12,8 @@ No heartbeat timeouts, on purpose. Registration and sending are charged; a retry
 never overlap an attempt that may still reach Digisign. `start_to_close_timeout`
 (120 s) outlasts the client's own 95 s, so when the server retries, the first attempt
 is over. A heartbeat timeout would retry a slow but live attempt (a loaded worker's
-heartbeats are late) while its request is still in flight: a reliability run that
-tried 30 s heartbeats on a loaded machine charged twice. The price is that a killed worker's
-calls are retried after 120 s, not 30 s.
+heartbeats are late) while its request is still in flight, and Digisign could charge
+both. The price is that a killed worker's calls are retried after 120 s, not 30 s.
 """
 
 from __future__ import annotations
