@@ -32,6 +32,8 @@ from workers import dev
 
 HEADERS = {"Authorization": f"Bearer {dev.EVENT_TOKEN}"}
 POLL_SECONDS = 1.5
+STALE_SECONDS = 30
+"""A borrower whose used link shows no progress this long asks for a fresh one."""
 """How often each driver asks its lifecycle's status (a query: it goes through a worker)."""
 CONCURRENCY = 16
 """Client calls in flight at once (the dev server's notes: bound client concurrency)."""
@@ -117,6 +119,8 @@ class Fleet:
     refused: list[str] = field(default_factory=list)
     status_errors: Counter[str] = field(default_factory=Counter)
     robot_errors: Counter[str] = field(default_factory=Counter)
+    fresh_links: Counter[str] = field(default_factory=Counter)
+    """Fresh links the borrowers asked for, by answer: how lost redirects were recovered."""
     post_retries: Counter[str] = field(default_factory=Counter)
     _calls: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(CONCURRENCY))
 
@@ -195,10 +199,22 @@ class Fleet:
         except Exception as exc:
             self.robot_errors[f"{action}: {type(exc).__name__}"] += 1
 
+    async def _fresh_link(self, document_id: str, action: str, email: str) -> None:
+        kind = "activation-link" if action == "activate" else "sign-link"
+        try:
+            response = await self.http.post(
+                f"{dev.GATEWAY}/v1/signings/{document_id}/{kind}",
+                json={"email": email},
+                headers=HEADERS,
+            )
+            self.fresh_links[f"{kind} HTTP {response.status_code}"] += 1
+        except httpx.HTTPError as exc:
+            self.fresh_links[f"{kind} {type(exc).__name__}"] += 1
+
     async def _drive(self, document_id: str, deadline: float) -> None:
         """Play the borrowers until the lifecycle ends or the deadline (adapted `dev._drive`)."""
         robot = SignerRobot(self.http)
-        used: set[str] = set()
+        used: dict[str, float] = {}  # link → when the borrower used it
         while time.monotonic() < deadline:
             status = await self._status(document_id)
             if status is not None:
@@ -213,9 +229,18 @@ class Fleet:
                         ("awaiting_signature", "sign_link", "sign"),
                     ):
                         link = (signer.get(key) or {}).get("link")
-                        if stage == wanted and link and link not in used:
-                            used.add(link)  # a link is single use
+                        if stage != wanted or not link:
+                            continue
+                        if link not in used:
+                            used[link] = time.monotonic()  # a link is single use
                             await self._use(robot, action, link)
+                        elif time.monotonic() - used[link] > STALE_SECONDS:
+                            # Both deliveries of the redirect were lost (Temporal was
+                            # down): the borrower asks for a fresh link, as the runbook
+                            # says; Digisign's "already signed/active" resumes the
+                            # lifecycle, or the new link is used.
+                            used[link] = time.monotonic()
+                            await self._fresh_link(document_id, action, signer["email"])
             await asyncio.sleep(POLL_SECONDS)
 
     async def wait_for(
@@ -294,7 +319,8 @@ def row(scenario: str, fleet: Fleet, charged: Charges) -> Row:
         f"ledger: {charged.identity_checks} identity checks for {charged.users} users, "
         f"{sum(charged.documents.values())} document charges for {len(charged.documents)} "
         f"documents; notes {list(charged.notes)}; status errors {dict(fleet.status_errors)}; "
-        f"robot errors {dict(fleet.robot_errors)}; loan events sent again "
+        f"robot errors {dict(fleet.robot_errors)}; fresh links asked {dict(fleet.fresh_links)}; "
+        f"loan events sent again "
         f"{dict(fleet.post_retries)}; refused events {fleet.refused[:3]}"
     )
     return Row(
