@@ -152,7 +152,7 @@ async def run(count: int, concurrency: int) -> None:
             ["lifecycle", "lifecycles/s", "wall s", "p50 s", "p99 s", "events",
              "activities", "timers", "signals"],
             [
-                ["signflow (gateway, sandbox, robot)", real_rate, real_wall,
+                ["signflow (gateway, sandbox, robot, LOS)", real_rate, real_wall,
                  percentile(real_each, 50), percentile(real_each, 99), real_events,
                  real_shape["activities"], real_shape["timers"], real_shape["signals"]],
                 ["skeleton (no-op activities)", skel_rate, skel_wall,
