@@ -167,7 +167,8 @@ class RedirectHandler:
 
     async def activation(self, msg: str | None) -> Page:
         """Signal `activated` to every running lifecycle still waiting for this signer."""
-        redirect = decode_activation_redirect(self._cipher, _required(msg))
+        msg = _required(msg)
+        redirect = decode_activation_redirect(self._cipher, msg)
         if not redirect.succeeded:
             logger.warning(
                 "activation redirect reports result %s: nothing signalled", redirect.result
@@ -176,7 +177,7 @@ class RedirectHandler:
         email = redirect.email_user
         hashed = names.email_hash(email)
         async with self._locks.hold(("activation", hashed)):
-            if self._recent.seen(_required(msg)):
+            if self._recent.seen(msg):
                 logger.info("activation redirect repeated: not signalled again")
                 return Page.ACTIVATED
             workflow_ids = await self._waiting_for(hashed)
@@ -192,7 +193,7 @@ class RedirectHandler:
                 ):
                     signalled += 1
             if signalled:
-                self._recent.add(_required(msg))
+                self._recent.add(msg)
         logger.info(
             "activation redirect: signalled %d of %d lifecycles (signer %s)",
             signalled,
@@ -203,7 +204,8 @@ class RedirectHandler:
 
     async def sign(self, msg: str | None) -> tuple[Page, str]:
         """Signal `signed` to the document's lifecycle, once per signer."""
-        redirect = decode_sign_redirect(self._cipher, _required(msg))
+        msg = _required(msg)
+        redirect = decode_sign_redirect(self._cipher, msg)
         document_id = redirect.document_id
         if redirect.result != "00":
             logger.warning(
@@ -215,7 +217,7 @@ class RedirectHandler:
         workflow_id = lifecycle_id(document_id)
         hashed = names.email_hash(redirect.email_user)
         async with self._locks.hold(("sign", document_id, hashed)):
-            if self._recent.seen(_required(msg)):
+            if self._recent.seen(msg):
                 logger.info("sign redirect for %s repeated: not signalled again", workflow_id)
                 return _sign_page(redirect), document_id
             status = await self._status(workflow_id)
@@ -238,7 +240,7 @@ class RedirectHandler:
             )
             if not await self._signal(workflow_id, names.SIGNAL_SIGNED, signal):
                 raise NoLifecycle(f"{workflow_id} has ended or does not exist")
-            self._recent.add(_required(msg))
+            self._recent.add(msg)
         logger.info(
             "sign redirect: %s signalled (%s)",
             workflow_id,

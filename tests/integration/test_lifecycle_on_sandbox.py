@@ -76,6 +76,42 @@ def signer_input(person: Person, blobs: FilesystemBlobStore, seq: int) -> Signer
     )
 
 
+async def stored_agreement(
+    blobs: FilesystemBlobStore, loan_id: str, parties: list[str]
+) -> tuple[str, bytes]:
+    """Put an agreement and the signers' photos in the blob store; its reference and bytes."""
+    agreement = sample_agreement(title="Perjanjian Kredit", loan_id=loan_id, parties=parties)
+    document = await blobs.put("in/agreement.pdf", agreement, content_type="application/pdf")
+    await blobs.put("photos/ktp.jpg", JPEG, content_type="image/jpeg")
+    await blobs.put("photos/selfie.jpg", JPEG, content_type="image/jpeg")
+    return document, agreement
+
+
+def signing_worker(
+    dev: WorkflowEnvironment,
+    digisign: DigisignClient,
+    blobs: FilesystemBlobStore,
+    http: httpx.AsyncClient,
+    task_queue: str,
+) -> Worker:
+    """The real workflow and activities on `task_queue`."""
+    activities = DigisignActivities(digisign, blobs)
+    return Worker(
+        dev.client,
+        task_queue=task_queue,
+        workflows=[SigningWorkflow],
+        activities=[
+            activities.register,
+            activities.activation_link,
+            activities.change_contact,
+            activities.send_document,
+            activities.sign_link,
+            activities.download_signed,
+            LosActivities(http).notify,
+        ],
+    )
+
+
 class Gateway:
     """The gateway's part, done by the test: people act, redirects become signals."""
 
@@ -134,12 +170,9 @@ async def test_a_loan_is_signed_in_sequence_through_the_sandbox_and_charged_once
     tmp_path: Path,
 ) -> None:
     blobs = FilesystemBlobStore(tmp_path / "blobs")
-    agreement = sample_agreement(
-        title="Perjanjian Kredit", loan_id="LN-42", parties=["Debitur", "Penjamin", "Kreditur"]
+    document, agreement = await stored_agreement(
+        blobs, "LN-42", ["Debitur", "Penjamin", "Kreditur"]
     )
-    document = await blobs.put("in/agreement.pdf", agreement, content_type="application/pdf")
-    await blobs.put("photos/ktp.jpg", JPEG, content_type="image/jpeg")
-    await blobs.put("photos/selfie.jpg", JPEG, content_type="image/jpeg")
 
     # The third signer is already a Digisign user: registering them again is free.
     borrower, guarantor, officer = people(), people(), people()
@@ -158,22 +191,7 @@ async def test_a_loan_is_signed_in_sequence_through_the_sandbox_and_charged_once
         sequence_option=True,
     )
     task_queue = f"integration-{uuid.uuid4()}"
-    activities = DigisignActivities(digisign, blobs)
-    los = LosActivities(http)
-    async with Worker(
-        dev.client,
-        task_queue=task_queue,
-        workflows=[SigningWorkflow],
-        activities=[
-            activities.register,
-            activities.activation_link,
-            activities.change_contact,
-            activities.send_document,
-            activities.sign_link,
-            activities.download_signed,
-            los.notify,
-        ],
-    ):
+    async with signing_worker(dev, digisign, blobs, http, task_queue):
         handle = await start_signing(dev.client, request, task_queue=task_queue)
         gateway = Gateway(robot, sandbox.partner.aes_key, handle)
         await asyncio.wait_for(gateway.drive(), timeout=60)
@@ -215,10 +233,7 @@ async def test_forged_redirects_are_put_to_the_sandbox_and_count_nothing(
     # A forged `msg` (ECB blocks of real ones spliced) decrypts to a well-formed redirect
     # for a real signer; the gateway cannot tell. The lifecycle asks Digisign instead.
     blobs = FilesystemBlobStore(tmp_path / "blobs")
-    agreement = sample_agreement(title="Perjanjian Kredit", loan_id="LN-43", parties=["Debitur"])
-    document = await blobs.put("in/agreement.pdf", agreement, content_type="application/pdf")
-    await blobs.put("photos/ktp.jpg", JPEG, content_type="image/jpeg")
-    await blobs.put("photos/selfie.jpg", JPEG, content_type="image/jpeg")
+    document, _ = await stored_agreement(blobs, "LN-43", ["Debitur"])
     borrower = people()
     request = SigningRequest(
         loan_id="LN-43",
@@ -227,20 +242,7 @@ async def test_forged_redirects_are_put_to_the_sandbox_and_count_nothing(
         signers=(signer_input(borrower, blobs, 1),),
     )
     task_queue = f"integration-{uuid.uuid4()}"
-    activities = DigisignActivities(digisign, blobs)
-    async with Worker(
-        dev.client,
-        task_queue=task_queue,
-        workflows=[SigningWorkflow],
-        activities=[
-            activities.register,
-            activities.activation_link,
-            activities.send_document,
-            activities.sign_link,
-            activities.download_signed,
-            LosActivities(http).notify,
-        ],
-    ):
+    async with signing_worker(dev, digisign, blobs, http, task_queue):
         handle = await start_signing(dev.client, request, task_queue=task_queue)
         cipher = RedirectCipher(sandbox.partner.aes_key)
 
